@@ -1,0 +1,54 @@
+# Yikatong — every target sets up what it needs itself.
+PY       ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+DEMO_DIR := .demo
+PORT     ?= 8000
+
+.PHONY: install demo test bench lint chromium clean sample-data golden
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip==26.3
+	$(BIN)/python -m pip install -q -e '.[dev,prod]'
+	touch $(STAMP)
+
+# lunr.js (for the node test that loads every shard) and lighthouse (bench only)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# Debian's Chromium for browser tests; never a downloaded browser.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "请安装 Debian 的 chromium 包 (sudo apt-get install chromium)"; fi; }
+
+demo: install
+	$(BIN)/yikatong build --data data --out site
+	SESSION_COOKIE_SECURE=false $(BIN)/yikatong serve --site site --port $(PORT)
+
+test: install chromium
+	$(BIN)/python -m pytest -q -n 2
+
+lint: install
+	$(BIN)/ruff check generator complaints_api tests bench
+	$(BIN)/mypy generator complaints_api
+
+bench: install chromium
+	$(BIN)/python bench/run.py
+
+# Regenerate the repository's small sample county (never real people).
+sample-data: install
+	$(BIN)/yikatong sample --out data --records 2000 --seed 230521 --as-of 2026-11-20
+
+# Regenerate golden files after an intended output change.
+golden: install
+	$(BIN)/python -m tests.golden --update
+
+clean:
+	rm -rf site site_src/docs site_src/mkdocs.yml $(DEMO_DIR) instance
