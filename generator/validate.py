@@ -1,0 +1,245 @@
+"""Stage 2 — validate: every problem in every file, reported at once, in Chinese.
+
+Each problem names the file, the row as Excel shows it (header = row 1), the column as the
+clerk wrote it, what is wrong and how to fix it. Checks are vectorised; messages are built
+only for the rows that fail. The result also carries the typed records for later stages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .county import County, read_county
+from .errors import Problem, display_path
+from .idnumber import id_birth_dates, id_checksum_ok
+from .load import Batch, LoadResult, load_batches
+from .schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
+
+log = logging.getLogger(__name__)
+
+BATCH_REQUIRED = {"program": "补贴项目代码，如 gdzl", "produced_on": "信息产生日期，格式 YYYY-MM-DD"}
+BATCH_STATUSES = ("paid", "notice", "withdrawn")
+AMOUNT_TOLERANCE = 0.011
+
+# Every message a clerk can see, in one place (tests assert them word for word).
+MESSAGES = {
+    "required": "“{col}”为空：每一行都必须填写{col}。",
+    "id_length": "“{col}”应为 18 位，实际为 {n} 位：请对照身份证原件补全或删去多余字符。",
+    "id_chars": "“{col}”只能由 17 位数字和 1 位数字或 X 组成，请删去其他字符。",
+    "id_checksum": "“{col}”校验位错误（按 GB 11643 计算，末位应为“{expected}”）：请对照身份证原件核对每一位数字。",
+    "id_birth": "“{col}”中的出生日期“{birth}”不存在：请对照身份证原件核对第 7–14 位。",
+    "excel_number": "“{col}”被 Excel 当作数字保存，末尾几位已经丢失：请把该列设为“文本”格式后重新录入。",
+    "township": "乡镇“{value}”不在本县乡镇名单中：请使用规范名称{hint}。",
+    "village": "村“{value}”不属于{town}：请按县里登记的村名填写{hint}。",
+    "number": "“{col}”的值“{value}”不是数字：请只填写数字，例如 1234.50。",
+    "negative": "“{col}”不能为负数（{value}）：追回多发资金请走退款流程，不要在名单中填写负数。",
+    "product": "“{amount_col}”{amount} 不等于“{qty_col}”×“{std_col}”（{qty} × {std} = {expected}）：请核对数量、标准和金额。",
+    "date": "“{col}”的日期“{value}”无效：请写成 YYYY-MM-DD，例如 2025-03-31。",
+    "future": "“{col}”{value} 晚于今天（{today}）：不能公开尚未发生的发放，请核对日期。",
+    "status": "“{col}”只能填写 成功、失败 或 退回，不能是“{value}”。",
+    "empty_file": "名单中没有数据行：请在表头下方填写发放记录。",
+    "batch_missing": "batch.yml 缺少“{key}”（{desc}），请补充。",
+    "batch_program": "batch.yml 中的 program“{value}”不在补贴政策清单（data/programs/）中：可用的代码有 {codes}。",
+    "batch_date": "batch.yml 中的 {key}“{value}”不是有效日期：请写成 YYYY-MM-DD，例如 2025-03-31。",
+    "batch_future": "batch.yml 中的 {key} {value} 晚于今天（{today}）：请核对日期。",
+    "batch_status": "batch.yml 中的 status“{value}”无效：只能是 paid（已发放）、notice（公示中）或 withdrawn（撤回）。",
+    "batch_notice": "batch.yml 的 status 为 notice 时必须填写 notice_start（公示开始日期，YYYY-MM-DD）。",
+}
+
+
+@dataclass
+class ValidationResult:
+    county: County | None
+    batches: list[Batch]
+    records: pd.DataFrame  # typed: quantity/standard/amount float, paid_on datetime64
+    headers: dict[str, dict[str, str]]
+    sensitive_values: set[str]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def records_count(self) -> int:
+        return len(self.records)
+
+    # for the CLI summary
+    @property
+    def records_total(self) -> int:
+        return len(self.records)
+
+
+def validate_data(data_dir: Path, as_of: dt.date | None = None) -> ValidationResult:
+    """Load and check everything under `data_dir`; never raises for data problems."""
+    as_of = as_of or dt.date.today()
+    problems: list[Problem] = []
+    county = read_county(Path(data_dir), problems)
+    loaded = load_batches(Path(data_dir))
+    problems.extend(loaded.problems)
+    result = validate_loaded(loaded, county, as_of)
+    result.problems = sorted(problems + result.problems, key=lambda p: (p.path, p.row or 0, p.column or "", p.message))
+    log.info("校验：%d 个批次，%d 条记录，%d 个问题", len(result.batches), len(result.records), len(result.problems))
+    return result
+
+
+def validate_loaded(loaded: LoadResult, county: County | None, as_of: dt.date) -> ValidationResult:
+    problems: list[Problem] = []
+    for batch in loaded.batches:
+        problems.extend(check_batch_meta(batch, county, as_of))
+        if batch.records_file is not None and batch.row_count == 0 and display_path(batch.records_file) in loaded.headers:
+            problems.append(Problem(display_path(batch.records_file), 2, None, MESSAGES["empty_file"]))
+    records = loaded.records
+    checker = _RecordChecker(records, loaded.headers, problems)
+    checker.required()
+    checker.id_numbers()
+    if county is not None:
+        checker.places(county)
+    typed = checker.numbers()
+    checker.dates(typed, as_of)
+    checker.statuses()
+    return ValidationResult(county, loaded.batches, typed, loaded.headers, loaded.sensitive_values, problems)
+
+
+def check_batch_meta(batch: Batch, county: County | None, as_of: dt.date) -> list[Problem]:
+    path = batch.meta_path
+    meta = batch.meta
+    problems = []
+    for key, desc in BATCH_REQUIRED.items():
+        if not meta.get(key):
+            problems.append(Problem(path, None, key, MESSAGES["batch_missing"].format(key=key, desc=desc)))
+    program = meta.get("program")
+    if program and county is not None and str(program) not in county.programs:
+        codes = "、".join(sorted(county.programs))
+        problems.append(Problem(path, None, "program", MESSAGES["batch_program"].format(value=program, codes=codes)))
+    for key in ("produced_on", "paid_on", "notice_start"):
+        value = meta.get(key)
+        if not value:
+            continue
+        day = batch.date(key)
+        if day is None:
+            problems.append(Problem(path, None, key, MESSAGES["batch_date"].format(key=key, value=value)))
+        elif key != "notice_start" and day > as_of:
+            problems.append(Problem(path, None, key, MESSAGES["batch_future"].format(key=key, value=day, today=as_of)))
+    status = str(meta.get("status", "paid"))
+    if status not in BATCH_STATUSES:
+        problems.append(Problem(path, None, "status", MESSAGES["batch_status"].format(value=status)))
+    if status == "notice" and not meta.get("notice_start"):
+        problems.append(Problem(path, None, "notice_start", MESSAGES["batch_notice"]))
+    return problems
+
+
+class _RecordChecker:
+    """Vectorised record checks; each adds Problems for the failing rows only."""
+
+    def __init__(self, records: pd.DataFrame, headers: dict[str, dict[str, str]], problems: list[Problem]):
+        self.records = records
+        self.headers = headers
+        self.problems = problems
+
+    def header(self, source_file: str, column: str) -> str:
+        return self.headers.get(source_file, {}).get(column, DEFAULT_HEADERS[column])
+
+    def report(self, failing: np.ndarray | pd.Series, column: str,
+               message: Callable[[pd.Series, str], str]) -> None:
+        failing = np.asarray(failing, dtype=bool)
+        if not failing.any():
+            return
+        for _, row in self.records[failing].iterrows():
+            col = self.header(row["source_file"], column)
+            self.problems.append(Problem(row["source_file"], int(row["source_row"]), col, message(row, col)))
+
+    def required(self) -> None:
+        for column in REQUIRED_COLUMNS:
+            empty = (self.records[column] == "").to_numpy()
+            self.report(empty, column, lambda row, col: MESSAGES["required"].format(col=col))
+
+    def id_numbers(self) -> None:
+        ids = self.records["id_number"]
+        present = (ids != "").to_numpy()
+        sci = ids.str.contains(r"[Ee]\+|\.", regex=True).to_numpy() & present
+        self.report(sci, "id_number", lambda row, col: MESSAGES["excel_number"].format(col=col))
+        length = ids.str.len().to_numpy()
+        bad_len = present & ~sci & (length != 18)
+        self.report(bad_len, "id_number", lambda row, col: MESSAGES["id_length"].format(col=col, n=len(row["id_number"])))
+        shaped = ids.str.fullmatch(r"\d{17}[\dX]").to_numpy()
+        bad_chars = present & ~sci & (length == 18) & ~shaped
+        self.report(bad_chars, "id_number", lambda row, col: MESSAGES["id_chars"].format(col=col))
+        checksum = id_checksum_ok(ids)
+        bad_sum = shaped & ~checksum
+        from .idnumber import id_check_char
+
+        self.report(bad_sum, "id_number", lambda row, col: MESSAGES["id_checksum"].format(
+            col=col, expected=id_check_char(row["id_number"][:17])))
+        births = id_birth_dates(ids)
+        bad_birth = shaped & checksum & births.isna().to_numpy()
+        self.report(bad_birth, "id_number", lambda row, col: MESSAGES["id_birth"].format(
+            col=col, birth=row["id_number"][6:14]))
+
+    def places(self, county: County) -> None:
+        towns = {t.name: t for t in county.townships}
+        town_col = self.records["township"]
+        unknown_town = (~town_col.isin(list(towns)) & (town_col != "")).to_numpy()
+        self.report(unknown_town, "township", lambda row, col: MESSAGES["township"].format(
+            value=row["township"], hint=_hint(row["township"], list(towns))))
+        pairs = {(t.name, v.name) for t in county.townships for v in t.villages}
+        keys = town_col + "|" + self.records["village"]
+        known = {f"{t}|{v}" for t, v in pairs}
+        bad_village = (~keys.isin(known) & ~unknown_town & (self.records["village"] != "") & (town_col != "")).to_numpy()
+        self.report(bad_village, "village", lambda row, col: MESSAGES["village"].format(
+            value=row["village"], town=row["township"],
+            hint=_hint(row["village"], [v.name for v in towns[row["township"]].villages])))
+
+    def numbers(self) -> pd.DataFrame:
+        typed = self.records.copy()
+        for column in ("quantity", "standard", "amount"):
+            text = typed[column].str.replace(r"[,，\s元]", "", regex=True)
+            values = pd.to_numeric(text, errors="coerce")
+            bad = (values.isna() & (text != "")).to_numpy()
+            self.report(bad, column, lambda row, col, c=column: MESSAGES["number"].format(col=col, value=row[c]))
+            negative = (values < 0).fillna(False).to_numpy()
+            self.report(negative, column, lambda row, col, c=column: MESSAGES["negative"].format(col=col, value=row[c]))
+            typed[column] = values.astype("float64")
+        expected = (typed["quantity"] * typed["standard"]).round(2)
+        mismatch = ((typed["amount"] - expected).abs() > AMOUNT_TOLERANCE).fillna(False).to_numpy()
+        if mismatch.any():
+            for idx in np.flatnonzero(mismatch):
+                row = typed.iloc[idx]
+                src = row["source_file"]
+                col = self.header(src, "amount")
+                self.problems.append(Problem(src, int(row["source_row"]), col, MESSAGES["product"].format(
+                    amount_col=col, amount=_fmt(row["amount"]), qty_col=self.header(src, "quantity"),
+                    std_col=self.header(src, "standard"), qty=_fmt(row["quantity"]), std=_fmt(row["standard"]),
+                    expected=_fmt(expected.iloc[idx]))))
+        return typed
+
+    def dates(self, typed: pd.DataFrame, as_of: dt.date) -> None:
+        text = self.records["paid_on"]
+        normalised = (text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+                      .str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True))
+        parsed = pd.to_datetime(normalised, format="%Y-%m-%d", errors="coerce")
+        bad = (parsed.isna() & (text != "")).to_numpy()
+        self.report(bad, "paid_on", lambda row, col: MESSAGES["date"].format(col=col, value=row["paid_on"]))
+        future = (parsed > pd.Timestamp(as_of)).fillna(False).to_numpy()
+        self.report(future, "paid_on", lambda row, col: MESSAGES["future"].format(
+            col=col, value=row["paid_on"], today=as_of))
+        typed["paid_on"] = parsed
+
+    def statuses(self) -> None:
+        status = self.records["pay_status"]
+        bad = (~status.isin(PAY_STATUSES) & (status != "")).to_numpy()
+        self.report(bad, "pay_status", lambda row, col: MESSAGES["status"].format(col=col, value=row["pay_status"]))
+
+
+def _hint(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.3)
+    return f"（是否为“{close[0]}”？）" if close else ""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value == value else ""
