@@ -1,0 +1,94 @@
+"""The service's settings: one typed schema, defaults plus help text for every key.
+
+Order of precedence: defaults → environment variables → ``test_config`` passed to
+``create_app``. Every setting here is documented in ``complaints_api/README.md``
+(a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def parse_bool(value: Any) -> bool:
+    """``false``/``0``/``no``/``off`` (any case) and empty strings are False."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def parse_int(value: Any) -> int:
+    return int(value)
+
+
+def parse_str(value: Any) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[Any], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", None, parse_str,
+            "Signs session cookies and CSRF tokens. Unset: a random key is created once in "
+            "instance/secret_key and shared by every worker."),
+    Setting("DATABASE_URL", None, parse_str,
+            "SQLAlchemy URL. Unset: SQLite (WAL) at instance/complaints.sqlite3. "
+            "postgresql://… URLs use psycopg 3."),
+    Setting("SQLITE_SYNCHRONOUS", "FULL", parse_str,
+            "SQLite PRAGMA synchronous (FULL survives power loss; NORMAL survives a killed process)."),
+    Setting("AUTO_INIT_DB", True, parse_bool,
+            "Create missing tables when the app starts (init-db does the same explicitly)."),
+    Setting("YIKATONG_DATA", "./data", parse_str,
+            "Data directory holding county.yml, programs/*.yml and holidays.yml."),
+    Setting("RATELIMIT_ENABLED", True, parse_bool,
+            "false or 0 turns every rate limit off (load tests)."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", parse_str,
+            "Where limit counters live: memory:// (one process) or redis://host:6379/0."),
+    Setting("RATELIMIT_KEY_PREFIX", "yikatong", parse_str,
+            "Prefix of the limiter's keys in shared storage."),
+    Setting("RATELIMIT_SUBMIT", "5 per minute;50 per day", parse_str,
+            "Limit per client on POST /api/v1/submissions."),
+    Setting("RATELIMIT_LOOKUP", "30 per minute", parse_str,
+            "Limit per client on status lookups (API and /track), rating and withdrawal."),
+    Setting("RATELIMIT_LOGIN", "10 per minute", parse_str,
+            "Limit per client on POST /handler/login."),
+    Setting("SESSION_COOKIE_SECURE", True, parse_bool,
+            "Send the handler session cookie over HTTPS only; set false for plain-http demos."),
+    Setting("SESSION_HOURS", 8, parse_int, "Handler sessions expire after this many hours."),
+    Setting("PROXY_FIX_X_FOR", 0, parse_int,
+            "Number of reverse proxies whose X-Forwarded-For is trusted (0: ProxyFix off)."),
+    Setting("PROXY_FIX_X_PROTO", 0, parse_int, "Trusted X-Forwarded-Proto hops."),
+    Setting("PROXY_FIX_X_HOST", 0, parse_int, "Trusted X-Forwarded-Host hops."),
+    Setting("PROXY_FIX_X_PREFIX", 0, parse_int, "Trusted X-Forwarded-Prefix hops."),
+    Setting("MAX_CONTENT_LENGTH", 64 * 1024, parse_int,
+            "Largest request body in bytes; larger bodies get 413."),
+    Setting("RECORD_URL_TEMPLATE", "", parse_str,
+            "Link from a case to the public record, e.g. /search/?q={ref}; empty: no link."),
+    Setting("TODAY", "", parse_str,
+            "Pretend today is this date (YYYY-MM-DD) for deadlines; empty: the real date in China."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return every setting: default, then environment, then ``overrides`` (parsed alike)."""
+    environ = os.environ if environ is None else environ
+    overrides = overrides or {}
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if setting.name in environ:
+            value = environ[setting.name]
+        if setting.name in overrides:
+            value = overrides[setting.name]
+        values[setting.name] = value if value is None else setting.parse(value)
+    return values

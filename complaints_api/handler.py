@@ -1,0 +1,281 @@
+"""Staff pages under ``/handler``: login, the department's queue, a case and its actions,
+reply templates and the audit log. Every form carries a CSRF token (see ``csrf``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from . import csrf
+from .auth import authenticate, current_actor, login_required, writer_required
+from .cases import CHINA, Actor, CaseService, Submission, action_label
+from .errors import ApiError, wants_html
+from .models import ReplyTemplate
+from .states import ACTIONS, KINDS, STATES, allowed_actions
+
+bp = Blueprint("handler", __name__, url_prefix="/handler", static_folder="static",
+               static_url_path="/static")
+
+BUILTIN_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("受理告知", "您好！您反映的事项（受理编号 {tracking_no}）已由{department}受理，"
+                "我们将在法定期限内办理并答复。"),
+    ("咨询答复", "您好！关于您咨询的问题，答复如下：\n……\n如有疑问，请拨打{phone}。"),
+    ("办理结果", "您好！经核查，……\n处理结果：……\n如对答复不服，可自收到答复之日起30日内"
+                "请求原办理机关的上一级行政机关复查。"),
+)
+WARNING_LABELS = {50: "已过半", 80: "即将到期", 100: "已到期"}
+
+
+def service() -> CaseService:
+    return current_app.extensions["yikatong"]  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    found = current_actor()
+    assert found is not None
+    return found
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {"KINDS": KINDS, "STATES": STATES, "me": current_actor(),
+            "dept_name": lambda code: service().department_name(code) if code else "",
+            "action_label": action_label, "local_time": _local_time}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    if request.method == "GET":
+        return render_template("handler/login.html", error=None)
+    username = (request.form.get("username") or "").strip()[:64]
+    password = request.form.get("password") or ""
+    handler = authenticate(service().db, username, password)
+    if handler is None:
+        service().audit(Actor(username or "?", "anonymous"), "login_failed")
+        return render_template("handler/login.html", error="用户名或密码错误。"), 401
+    session.clear()
+    session.permanent = True
+    session["hid"] = handler.id
+    csrf.rotate()
+    service().audit(Actor(handler.username, handler.role, handler.department), "login")
+    target = request.args.get("next") or ""
+    if not target.startswith("/handler") or target.startswith("//"):
+        target = url_for("handler.queue")
+    return redirect(target, 303)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    service().audit(actor(), "logout")
+    session.clear()
+    return redirect(url_for("handler.login"), 303)
+
+
+@bp.get("/")
+@login_required
+def queue() -> str:
+    me = actor()
+    department = request.args.get("department") or None
+    if department and not me.is_auditor and department != me.department:
+        abort(404)  # another department's queue does not exist for you
+    if department and department not in service().county.departments:
+        abort(404)
+    scope = request.args.get("scope", "open")
+    scope = scope if scope in ("open", "done", "all") else "open"
+    cases = service().queue(me, department, scope)
+    rows = [_row(c) for c in cases]
+    copied = [_row(c) for c in service().copied(me)] if scope == "open" else []
+    return render_template("handler/queue.html", rows=rows, copied=copied, scope=scope,
+                           department=department or me.department,
+                           departments=service().county.departments)
+
+
+def _row(case: Submission) -> dict[str, Any]:
+    percent, level = service().progress(case)
+    overdue = level == 100 and service().today() > case.due_date
+    return {"case": case, "percent": percent, "level": level,
+            "warning": "已超期" if overdue else WARNING_LABELS.get(level, "")}
+
+
+@bp.get("/cases/<tracking_no>")
+@login_required
+def case_page(tracking_no: str) -> str:
+    case = service().get_for(tracking_no, actor())
+    return _render_case(case)
+
+
+@bp.post("/cases/<tracking_no>/reveal")
+@login_required
+def reveal(tracking_no: str) -> str:
+    case = service().reveal_identity(tracking_no, actor())
+    return _render_case(case, revealed=True)
+
+
+@bp.post("/cases/<tracking_no>/<action>")
+@writer_required
+def act(tracking_no: str, action: str) -> Response | tuple[str, int]:
+    if action not in ACTIONS or ACTIONS[action].actor != "handler":
+        abort(404)
+    try:
+        case = service().act(tracking_no, actor(), action, dict(request.form))
+    except ApiError as exc:
+        if exc.status != 400 or not wants_html():
+            raise
+        case = service().get_for(tracking_no, actor())
+        return _render_case(case, errors=exc.errors, form=request.form), 400
+    flash(f"已{ACTIONS[action].label}。")
+    if not service().can_see(case, actor()):
+        return redirect(url_for("handler.queue"), 303)  # transferred away
+    return redirect(url_for("handler.case_page", tracking_no=case.tracking_no), 303)
+
+
+def _render_case(case: Submission, revealed: bool = False, errors: list[tuple[str, str]] | None = None,
+                 form: Any = None) -> str:
+    me = actor()
+    svc = service()
+    percent, level = svc.progress(case)
+    can_act = not me.is_auditor and case.department == me.department
+    templates = _templates(me.department) if can_act else []
+    chosen = request.args.get("template", "")
+    reply_text = (form or {}).get("reply") or next(
+        (_fill(t["body"], case) for t in templates if t["id"] == chosen), "")
+    history = svc.history(case.tracking_no)
+    return render_template(
+        "handler/case.html", case=case, percent=percent, level=level,
+        warning=_row(case)["warning"], can_act=can_act,
+        actions=allowed_actions(case.kind, case.state, case.extended) if can_act else [],
+        identity_allowed=svc.identity_allowed(case, me), revealed=revealed,
+        program=svc.county.programs.get(case.program or ""),
+        record_url=_record_url(case), templates=templates, reply_text=reply_text,
+        errors=errors or [], history=[_history_row(e) for e in history],
+        transfer_until=svc.transfer_deadline(case),
+        targets=_transfer_targets(case), cc=[c for c in (case.cc or "").split(",") if c])
+
+
+def _record_url(case: Submission) -> str | None:
+    template = current_app.config.get("RECORD_URL_TEMPLATE") or ""
+    if not template or not case.record_ref:
+        return None
+    return str(template).replace("{ref}", case.record_ref)
+
+
+def _transfer_targets(case: Submission) -> list[tuple[str, str]]:
+    svc = service()
+    codes = svc.discipline if case.kind == "report" else set(svc.county.departments)
+    return [(d.code, d.name) for d in svc.county.departments.values()
+            if d.code in codes and d.code != case.department]
+
+
+def _history_row(entry: Any) -> dict[str, Any]:
+    detail = json.loads(entry.detail or "{}")
+    return {"at": _local_time(entry.at), "actor": entry.actor, "department": entry.actor_department,
+            "action": action_label(entry.action), "from": STATES.get(entry.from_state or "", ""),
+            "to": STATES.get(entry.to_state or "", ""), "note": detail.get("note", ""),
+            "reason": detail.get("reason") or detail.get("comment") or detail.get("text") or "",
+            "tracking_no": entry.tracking_no}
+
+
+def _local_time(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _templates(department: str | None) -> list[dict[str, Any]]:
+    items = [{"id": f"b{i}", "title": t, "body": b, "builtin": True}
+             for i, (t, b) in enumerate(BUILTIN_TEMPLATES)]
+    with service().db.read() as s:
+        rows = s.scalars(select(ReplyTemplate).where(ReplyTemplate.department == department)
+                         .order_by(ReplyTemplate.id)).all()
+    items += [{"id": str(r.id), "title": r.title, "body": r.body, "builtin": False} for r in rows]
+    return items
+
+
+def _fill(body: str, case: Submission) -> str:
+    svc = service()
+    dept = svc.county.departments.get(case.department)
+    values = {"{tracking_no}": case.tracking_no, "{department}": svc.department_name(case.department),
+              "{phone}": (dept.phone if dept and dept.phone else svc.county.supervision_phone) or "本部门电话",
+              "{today}": svc.today().isoformat()}
+    for key, value in values.items():
+        body = body.replace(key, value)
+    return body
+
+
+@bp.get("/templates")
+@login_required
+def templates() -> str:
+    me = actor()
+    return render_template("handler/templates.html", templates=_templates(me.department),
+                           errors=[], form={})
+
+
+@bp.post("/templates")
+@writer_required
+def add_template() -> Response | tuple[str, int]:
+    me = actor()
+    title = (request.form.get("title") or "").strip()
+    body = (request.form.get("body") or "").strip()
+    errors = []
+    if not title or len(title) > 100:
+        errors.append(("title", "请填写模板名称（不超过100字）。"))
+    if not body or len(body) > 10000:
+        errors.append(("body", "请填写模板内容（不超过10000字）。"))
+    if errors:
+        if not wants_html():
+            raise ApiError(400, "提交的内容有误，请按提示修改。", errors)
+        return render_template("handler/templates.html", templates=_templates(me.department),
+                               errors=errors, form=request.form), 400
+    with service().db.write() as s:
+        s.add(ReplyTemplate(department=me.department, title=title, body=body,
+                            created_at=dt.datetime.now(dt.UTC)))
+    service().audit(me, "template_add", title=title)
+    flash("已新增答复模板。")
+    return redirect(url_for("handler.templates"), 303)
+
+
+@bp.post("/templates/<int:template_id>/delete")
+@writer_required
+def delete_template(template_id: int) -> Response:
+    me = actor()
+    with service().db.write() as s:
+        row = s.get(ReplyTemplate, template_id)
+        if row is None or row.department != me.department:
+            abort(404)
+        title = row.title
+        s.delete(row)
+    service().audit(me, "template_delete", title=title)
+    flash("已删除答复模板。")
+    return redirect(url_for("handler.templates"), 303)
+
+
+@bp.get("/audit")
+@login_required
+def audit_log() -> str:
+    """Who did what and when: everything for auditors, one's own department otherwise."""
+    me = actor()
+    number = (request.args.get("no") or "").strip().upper() or None
+    department = None if me.is_auditor else me.department
+    entries = service().history(number, department)
+    if number and not me.is_auditor:
+        service().get_for(number, me)  # 404 unless the case is visible
+        entries = service().history(number)
+    return render_template("handler/audit.html", rows=[_history_row(e) for e in entries], no=number or "")
+
+
