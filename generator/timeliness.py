@@ -1,0 +1,345 @@
+"""Publishing on time: deadlines, 公示 (notice) periods, the timeliness page and ``deadlines``.
+
+The county's rule: subsidy information is public within the window (``county.yml``
+``publication.window_days``, default 20, ``window_unit`` ``calendar`` or ``working``) after
+it is produced or changed. A batch's deadline is ``produced_on`` + window; a revision's is the
+date of the change + window. Lateness is counted in calendar days (逾期天数按自然日计),
+whatever the window's unit, so "late by N days" means the same thing everywhere.
+
+Working days come from ``WorkCalendar`` (chinesecalendar + ``data/holidays.yml``, 调休
+included); a year neither knows is a warning (``calendar_warnings``), never a silent guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import click
+
+from .county import County, load_county
+from .fragments import render_fragment
+from .ledger import Ledger, pending_change, read_ledger
+from .load import Batch, load_batches
+from .retention import expired
+from .workdays import UnknownCalendarYear, WorkCalendar
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NOTICE_DAYS = 7
+DUE_SOON_DAYS = 5
+STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "notice": "公示中", "withdrawn": "已撤回"}
+BATCH_ROW_KEYS = ("id", "program", "department", "produced_on", "first_published", "deadline",
+                  "status", "days_late", "revisions")
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def deadline_for(start: dt.date, county: County, calendar: WorkCalendar) -> dt.date:
+    """Last day to publish information produced or changed on `start`."""
+    return calendar.add_days(start, county.publication_window_days, county.publication_window_unit)
+
+
+def days_late(published: dt.date, deadline: dt.date) -> int:
+    """Calendar days after the deadline; 0 when published on or before it."""
+    return max(0, (published - deadline).days)
+
+
+def calendar_warnings(calendar: WorkCalendar) -> list[str]:
+    """One explicit warning per year the working-day calendar had to guess (Mon–Fri)."""
+    return [f"{UnknownCalendarYear(year)}（已暂按周一至周五计算工作日）" for year in sorted(calendar.unknown_years)]
+
+
+# ---------------------------------------------------------------- notice period (公示)
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """Where a 公示 stands on `as_of`: ``scheduled``, ``notice`` or ``ended``."""
+
+    phase: str
+    start: dt.date
+    end: dt.date  # last day of the notice: `days` working days after start, start not counted
+    days: int
+    working_days_left: int  # working days in (as_of, end]; 0 on the last day and after
+
+    @property
+    def in_notice(self) -> bool:
+        return self.phase == "notice"
+
+    @property
+    def ended(self) -> bool:
+        return self.phase == "ended"
+
+    @property
+    def end_text(self) -> str:
+        return self.end.isoformat()
+
+
+def notice_days(batch: Batch) -> int:
+    try:
+        days = int(batch.meta.get("notice_days") or DEFAULT_NOTICE_DAYS)
+    except (TypeError, ValueError):
+        return DEFAULT_NOTICE_DAYS
+    return days if days > 0 else DEFAULT_NOTICE_DAYS
+
+
+def notice_state(batch: Batch, calendar: WorkCalendar, as_of: dt.date) -> NoticeState | None:
+    """The batch's 公示 state, or None when it is not a notice (``status`` other than notice).
+
+    The notice runs from ``notice_start`` through its end date inclusive; on the next day
+    the list is an ordinary disclosure.
+    """
+    start = batch.date("notice_start")
+    if str(batch.meta.get("status", "paid")) != "notice" or start is None:
+        return None
+    days = notice_days(batch)
+    end = calendar.add_workdays(start, days)
+    if as_of < start:
+        return NoticeState("scheduled", start, end, days, days)
+    if as_of > end:
+        return NoticeState("ended", start, end, days, 0)
+    return NoticeState("notice", start, end, days, calendar.workdays_between(as_of, end))
+
+
+def complaint_href(complaint_url: str, program: str, township: str | None = None,
+                   village: str | None = None) -> str:
+    """``complaint/?kind=complaint&category=list&program=…`` for an objection to a list."""
+    query = {"kind": "complaint", "category": "list", "program": program}
+    if township:
+        query["township"] = township
+    if village:
+        query["village"] = village
+    return f"{complaint_url}?{urlencode(query)}"
+
+
+def render_notice_banner(state: NoticeState | None, complaint_link: str, *, program_name: str = "",
+                         department_name: str = "", phone: str = "") -> str:
+    """HTML fragment for a list in 公示: period, end date, countdown, "我要反映".
+
+    Empty string when there is nothing to announce (not a notice, or the notice ended).
+    `complaint_link` is the relative link to the complaint form (see ``complaint_href``).
+    """
+    if state is None or state.ended:
+        return ""
+    return render_fragment("notice_banner.html.j2", state=state, complaint_link=complaint_link,
+                           program_name=program_name, department_name=department_name, phone=phone)
+
+
+# ---------------------------------------------------------------- batches.json and the page
+
+
+def batch_rows(batches: Sequence[Batch], ledger: Ledger, county: County, calendar: WorkCalendar,
+               as_of: dt.date) -> list[dict[str, Any]]:
+    """One ``site/data/batches.json`` object per batch still on the site, sorted by id.
+
+    Pass the ledger *after* ``plan_publication`` (``Publication.ledger``). Expired batches are
+    left out (they have left the site). A batch not in the ledger counts as published on
+    `as_of`, its would-be publication date, unless it waits for its 公示 to start.
+    """
+    rows = []
+    for batch in sorted(batches, key=lambda b: b.id):
+        if expired(batch, county, as_of, ledger.first_published(batch.id)):
+            continue
+        rows.append(batch_row(batch, ledger, county, calendar, as_of))
+    return rows
+
+
+def batch_row(batch: Batch, ledger: Ledger, county: County, calendar: WorkCalendar,
+              as_of: dt.date) -> dict[str, Any]:
+    versions = ledger.versions(batch.id)
+    produced = batch.date("produced_on")
+    program = county.programs.get(batch.program)
+    notice = notice_state(batch, calendar, as_of)
+    if versions:
+        deadline = deadline_for(versions[-1].window_start, county, calendar)
+        late = max(days_late(v.published_on, deadline_for(v.window_start, county, calendar)) for v in versions)
+    else:
+        deadline = deadline_for(produced or as_of, county, calendar)
+        waiting = notice is not None and notice.phase == "scheduled"
+        late = 0 if waiting else days_late(as_of, deadline)
+    status = str(batch.meta.get("status", "paid"))
+    if status == "withdrawn":
+        shown = "withdrawn"
+    elif notice is not None and not notice.ended:
+        shown = "notice"
+    else:
+        shown = "late" if late else "on_time"
+    return {
+        "id": batch.id,
+        "program": batch.program,
+        "department": program.department if program else "",
+        "produced_on": produced.isoformat() if produced else None,
+        "first_published": versions[0].published_on.isoformat() if versions else None,
+        "deadline": deadline.isoformat(),
+        "status": shown,
+        "days_late": late,
+        "revisions": max(0, len(versions) - 1),
+    }
+
+
+@dataclass(frozen=True)
+class Rate:
+    """On-time publishing rate of one group of published batches."""
+
+    key: str
+    label: str
+    published: int
+    on_time: int
+
+    @property
+    def rate(self) -> float:
+        return self.on_time / self.published if self.published else 1.0
+
+    @property
+    def percent(self) -> str:
+        return f"{self.rate * 100:.1f}%"
+
+
+def on_time_rates(rows: Sequence[dict[str, Any]], county: County, by: str) -> list[Rate]:
+    """Rates ``by`` "department" or "year" over published, not withdrawn batches."""
+    groups: dict[str, list[int]] = {}
+    for row in rows:
+        if row["first_published"] is None or row["status"] == "withdrawn":
+            continue
+        key = row["department"] if by == "department" else (row["produced_on"] or "")[:4]
+        counts = groups.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += row["days_late"] == 0
+    return [Rate(key, _group_label(county, by, key), n, ok) for key, (n, ok) in sorted(groups.items())]
+
+
+def _group_label(county: County, by: str, key: str) -> str:
+    if by == "department":
+        dept = county.departments.get(key)
+        return dept.name if dept else key or "未登记部门"
+    return f"{key} 年" if key else "日期不详"
+
+
+def overall_rate(rows: Sequence[dict[str, Any]]) -> Rate:
+    published = [r for r in rows if r["first_published"] is not None and r["status"] != "withdrawn"]
+    return Rate("all", "全部", len(published), sum(r["days_late"] == 0 for r in published))
+
+
+def render_timeliness_page(rows: Sequence[dict[str, Any]], county: County) -> str:
+    """HTML fragment: rates per department and per year, then every batch (late ones marked)."""
+    ordered = sorted(rows, key=lambda r: (r["produced_on"] or "", r["id"]), reverse=True)
+    table = [_display_row(row, county) for row in ordered]
+    return render_fragment(
+        "timeliness.html.j2", rows=table, county=county, overall=overall_rate(rows),
+        by_department=on_time_rates(rows, county, "department"),
+        by_year=on_time_rates(rows, county, "year"),
+        window=_window_text(county), labels=STATUS_LABELS,
+    )
+
+
+def _display_row(row: dict[str, Any], county: County) -> dict[str, Any]:
+    program = county.programs.get(row["program"])
+    dept = county.departments.get(row["department"])
+    status = row["status"]
+    text = STATUS_LABELS[status]
+    if status == "late":
+        text = f"逾期 {row['days_late']} 天"
+    elif status == "notice" and row["days_late"]:
+        text = f"公示中（逾期 {row['days_late']} 天）"
+    return {**row, "program_name": program.name if program else row["program"],
+            "department_name": dept.short_name if dept else row["department"],
+            "status_text": text, "late": row["days_late"] > 0}
+
+
+def _window_text(county: County) -> str:
+    unit = "个工作日" if county.publication_window_unit == "working" else "日（自然日）"
+    return f"{county.publication_window_days} {unit}"
+
+
+# ---------------------------------------------------------------- yikatong deadlines
+
+
+@dataclass(frozen=True)
+class Due:
+    """An unpublished or changed batch and its deadline."""
+
+    batch_id: str
+    kind: str  # unpublished | changed
+    program: str
+    department: str
+    start: dt.date
+    deadline: dt.date
+    days_left: int  # negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    def line(self) -> str:
+        what = "未公开" if self.kind == "unpublished" else "有更正未公开"
+        start = "信息产生" if self.kind == "unpublished" else "信息变更"
+        when = (f"已逾期 {-self.days_left} 天" if self.overdue
+                else "今天到期" if self.days_left == 0 else f"还剩 {self.days_left} 天")
+        return (f"{self.batch_id}  {what}  {self.department}  {self.program}  "
+                f"{start} {self.start.isoformat()}  期限 {self.deadline.isoformat()}  {when}")
+
+
+def due_batches(batches: Sequence[Batch], ledger: Ledger, county: County, calendar: WorkCalendar,
+                as_of: dt.date, within_days: int = DUE_SOON_DAYS) -> list[Due]:
+    """Unpublished or changed batches overdue or due within `within_days` calendar days."""
+    found = []
+    for batch in batches:
+        if str(batch.meta.get("status", "paid")) == "withdrawn" and ledger.latest(batch.id) is None:
+            continue
+        if expired(batch, county, as_of, ledger.first_published(batch.id)):
+            continue
+        pending = pending_change(batch, ledger, as_of)
+        if pending is None:
+            continue
+        kind, start = pending
+        deadline = deadline_for(start, county, calendar)
+        left = (deadline - as_of).days
+        if left <= within_days:
+            found.append(_due(batch, kind, start, deadline, left, county))
+    return sorted(found, key=lambda d: (d.days_left, d.batch_id))
+
+
+def _due(batch: Batch, kind: str, start: dt.date, deadline: dt.date, left: int, county: County) -> Due:
+    program = county.programs.get(batch.program)
+    dept = county.departments.get(program.department) if program else None
+    return Due(batch.id, kind, program.name if program else batch.program,
+               dept.short_name if dept else "未登记部门", start, deadline, left)
+
+
+def run_deadlines_command(data_dir: Path, as_of: dt.date | None = None, strict: bool = False) -> int:
+    """``yikatong deadlines``: print overdue and soon-due batches; 1 with `strict` if any overdue."""
+    as_of = as_of or dt.date.today()
+    county = load_county(data_dir)
+    calendar = WorkCalendar.from_data(data_dir, strict=False)
+    loaded = load_batches(Path(data_dir))
+    usable = [b for b in loaded.batches if b.date("produced_on") is not None]
+    for batch in loaded.batches:
+        if batch.date("produced_on") is None:
+            click.echo(f"警告：{batch.meta_path} 缺少有效的 produced_on，无法计算期限（运行 yikatong validate 查看详情）。", err=True)
+    due = due_batches(usable, read_ledger(data_dir), county, calendar, as_of)
+    for warning in calendar_warnings(calendar):
+        click.echo(f"警告：{warning}", err=True)
+    overdue = [d for d in due if d.overdue]
+    soon = [d for d in due if not d.overdue]
+    window = _window_text(county)
+    click.echo(f"公开期限检查（{as_of.isoformat()}，公开时限 {window}）")
+    _echo_group(f"已逾期（{len(overdue)} 个）", overdue)
+    _echo_group(f"{DUE_SOON_DAYS} 天内到期（{len(soon)} 个）", soon)
+    if not due:
+        click.echo(f"没有逾期或 {DUE_SOON_DAYS} 天内到期的未公开批次。")
+    return 1 if strict and overdue else 0
+
+
+def _echo_group(title: str, items: list[Due]) -> None:
+    if not items:
+        return
+    click.echo(title + "：")
+    for item in items:
+        click.echo("  " + item.line())
