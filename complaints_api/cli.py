@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .auth import MIN_PASSWORD, ROLES, upsert_handler
 from .cases import Actor, CaseService
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create the tables (idempotent; existing data is kept)."""
     current_app.extensions["yikatong_db"].init()
@@ -28,6 +30,7 @@ def init_db() -> None:
 @click.option("--department", required=True, help="部门代码（county.yml 中的 code）")
 @click.option("--role", type=click.Choice(ROLES), default="handler", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（第一行）")
+@with_appcontext
 def create_handler(username: str, department: str, role: str, password_stdin: bool) -> None:
     """Create a handler or auditor account (or reset its password and department)."""
     svc: CaseService = current_app.extensions["yikatong"]
