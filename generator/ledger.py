@@ -116,6 +116,11 @@ class Publication:
         """Batches whose records the site shows after this build."""
         return sorted(self.new + self.changed + self.unchanged)
 
+    @property
+    def snapshot_ids(self) -> list[str]:
+        """Batches whose current version needs a masked snapshot: shown or withdrawn after publication."""
+        return sorted(self.visible + [b for b in self.withdrawn if self.ledger.latest(b) is not None])
+
     def summary(self) -> str:
         """One line for the build log."""
         parts = [f"新公开 {len(self.new)}", f"更正 {len(self.changed)}", f"未变 {len(self.unchanged)}"]
