@@ -27,6 +27,12 @@ def normalise_digits(text: str) -> str:
     return text.upper()
 
 
+def normalise_digits_series(values: pd.Series) -> pd.Series:
+    """Vectorised ``normalise_digits``."""
+    return (values.astype(str).str.translate(_FULLWIDTH)
+            .str.replace(r"[\s\u00a0\u3000\u200b]+", "", regex=True).str.upper())
+
+
 def id_check_char(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 from openpyxl import load_workbook
 
 from .errors import Problem, display_path
-from .idnumber import normalise_digits
+from .idnumber import normalise_digits, normalise_digits_series
 from .schema import HEADER_ALIASES, PROVENANCE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def read_records_file(path: Path, problems: list[Problem],
         frame[canonical] = column
     frame = frame.reindex(columns=list(HEADER_ALIASES), fill_value="")
     for col in ("id_number", "card_number"):
-        frame[col] = frame[col].map(normalise_digits)
+        frame[col] = normalise_digits_series(frame[col])
     _remember_numbers(frame["remark"], sensitive)
     frame["source_row"] = (body.index.to_numpy() + 1).astype("int64")
     return frame.reset_index(drop=True), header_map
@@ -246,20 +247,22 @@ def _find_header(grid: pd.DataFrame) -> int | None:
 
 
 def _is_blank_or_total(body: pd.DataFrame) -> pd.Series:
-    text = body.astype(str).apply(lambda col: col.str.strip())
-    blank = (text == "").all(axis=1)
-    first = text.apply(lambda row: next((v for v in row if v), ""), axis=1) if len(text) else text.iloc[:, 0]
-    return blank | first.astype(str).str.match(_TOTAL_ROW)
+    """Blank rows and 合计/总计/小计 rows (their first non-empty cell says so)."""
+    cells = body.to_numpy(dtype=object)
+    if cells.size == 0:
+        return pd.Series(False, index=body.index)
+    filled = np.vectorize(lambda v: bool(str(v).strip()), otypes=[bool])(cells)
+    blank = ~filled.any(axis=1)
+    first = cells[np.arange(len(cells)), filled.argmax(axis=1)]
+    total = np.array([bool(_TOTAL_ROW.match(str(v).strip())) for v in first], dtype=bool)
+    return pd.Series(blank | total, index=body.index)
 
 
 def _remember_numbers(column: pd.Series, sensitive: set[str]) -> None:
     """Collect digit runs long enough to be an ID, card or phone number."""
-    texts = column[column.str.contains(r"\d{7}", regex=True, na=False)]
-    for text in texts:
-        for run in _NUMBER_RUN.findall(normalise_digits(text) if len(text) < 64 else text):
-            sensitive.add(re.sub(r"[\s\-]", "", run).upper())
-        for run in re.findall(r"\d{11,19}[\dX]?", normalise_digits(text)):
-            sensitive.add(run)
+    texts = normalise_digits_series(column[column.str.contains(r"[\d０-９]{6}", regex=True, na=False)])
+    for runs in texts.str.findall(r"\d{11,19}[\dX]?"):
+        sensitive.update(runs)
 
 
 def _add_provenance(frame: pd.DataFrame, batch: Batch) -> pd.DataFrame:

@@ -1,0 +1,66 @@
+"""Masked open data: one CSV and one XLSX per township and year, same columns as the pages."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from .county import County
+from .xlsx import write_table
+
+log = logging.getLogger(__name__)
+
+# public column → header in the downloaded files (the pages show the same fields)
+COLUMNS = {
+    "ref": "公开编号", "township": "乡镇", "village": "村", "group": "组", "program_name": "补贴项目",
+    "batch_id": "批次", "name_shown": "姓名", "id_shown": "身份证号", "card_shown": "卡号",
+    "quantity": "数量", "unit": "单位", "standard": "标准（元）", "amount": "金额（元）",
+    "paid_on": "发放日期", "pay_status": "发放状态", "remark_shown": "备注",
+}
+
+
+def download_files(public: pd.DataFrame, county: County) -> list[dict[str, Any]]:
+    """The files the downloads page lists (township, year, record count, relative links)."""
+    files = []
+    town_code = {t.name: t.code for t in county.townships}
+    counts = public.groupby(["township", "year"]).size()
+    for (township, year), count in counts.items():
+        stem = f"{town_code.get(township, 'x')}-{year}"
+        files.append({"township": township, "year": year, "records": int(count), "stem": stem,
+                      "csv": f"files/{stem}.csv", "xlsx": f"files/{stem}.xlsx"})
+    return sorted(files, key=lambda f: (f["stem"]))
+
+
+def write_downloads(public: pd.DataFrame, county: County, out_dir: Path) -> int:
+    """Write every file listed by ``download_files`` under out_dir/downloads/files/; returns bytes."""
+    target = out_dir / "downloads" / "files"
+    target.mkdir(parents=True, exist_ok=True)
+    table = public.assign(
+        program_name=public["program"].map(lambda c: county.programs[c].name),
+        unit=public["program"].map(lambda c: county.programs[c].unit),
+    )
+    total = 0
+    for f in download_files(public, county):
+        rows = table[(table["township"] == f["township"]) & (table["year"] == f["year"])]
+        rows = rows.sort_values(["village", "program", "batch_id", "ref"], kind="stable")
+        frame = rows[list(COLUMNS)].rename(columns=COLUMNS)
+        csv_bytes = _csv_bytes(frame)
+        (target / f"{f['stem']}.csv").write_bytes(csv_bytes)
+        _write_xlsx(frame, target / f"{f['stem']}.xlsx", f"{f['township']}{f['year']}年")
+        total += len(csv_bytes) + (target / f"{f['stem']}.xlsx").stat().st_size
+    log.info("下载文件：%d 个乡镇×年度，%.1f MB", len(download_files(public, county)), total / 1e6)
+    return total
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\r\n", float_format="%.2f")
+    # BOM so that Excel on Chinese Windows opens it as UTF-8
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, title: str) -> None:
+    write_table(frame, path, title)

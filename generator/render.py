@@ -1,0 +1,255 @@
+"""Stage 5 — render: jinja2 templates → narrative pages (for mkdocs) and data pages.
+
+Narrative pages (home, policy list, programs, townships index, downloads, forms) are
+markdown with HTML written to ``site_src/docs`` for mkdocs-material. Data pages (township,
+village, village × program × year) are HTML poured into the theme shell (see ``site.py``).
+Everything here reads the *masked* public frame only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from . import urls
+from .county import County, Program
+from .site import Shell, page_depth
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+CYCLES = {"yearly": "每年一次", "quarterly": "按季度发放", "monthly": "按月发放", "once": "一次性"}
+
+
+@dataclass
+class BatchView:
+    """What pages show about one batch (filled by build from batch.yml, ledger, notices)."""
+
+    id: str
+    program: str
+    title: str
+    produced_on: str
+    published_on: str = ""
+    status: str = "paid"
+    notice_html: str = ""
+    revision_html: str = ""
+
+
+@dataclass
+class RenderStats:
+    pages: int = 0
+    bytes: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def make_env(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir)), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    env.filters["urlencode"] = _urlencode_value
+    return env
+
+
+def _urlencode_value(value: Any) -> str:
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+class PageWriter:
+    """Writes data pages into `out_dir` inside the shell of their depth."""
+
+    def __init__(self, out_dir: Path, shells: dict[int, Shell], stats: RenderStats):
+        self.out_dir = out_dir
+        self.shells = shells
+        self.stats = stats
+
+    def write(self, url: str, title: str, body: str) -> None:
+        html = self.shells[page_depth(url)].render(title, body)
+        path = self.out_dir / url / "index.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = html.encode("utf-8")
+        path.write_bytes(data)
+        self.stats.pages += 1
+        self.stats.bytes += len(data)
+
+
+def objection_link(from_url: str, program: str, township: str, village: str) -> str:
+    query = urlencode({"kind": "complaint", "program": program, "township": township, "village": village})
+    return f"{urls.relative(from_url, urls.COMPLAINT_URL)}?{query}"
+
+
+def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County,
+                      batches: dict[str, BatchView], totals_only: set[tuple[str, str, str, str]]) -> None:
+    """Township, village and village × program × year pages."""
+    tpl = env.get_template("records.html.j2")
+    groups = public.groupby(["township", "village", "program", "year"], sort=True)
+    village_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for (township, village, program_code, year), frame in groups:
+        program = county.programs[program_code]
+        url = urls.records_url(county, township, village, program_code, year)
+        writer.write(url, f"{village} {program.name} {year}年",
+                     _records_body(tpl, url, county, program, township, village, year, frame, batches,
+                                   (township, village, program_code, year) in totals_only))
+        village_rows.setdefault((township, village), []).append({
+            "href": urls.relative(urls.village_url(county, township, village), url),
+            "program_name": program.name, "year": year,
+            "records": len(frame), "amount": float(frame["amount"].sum()),
+        })
+    _render_villages(env, writer, county, village_rows)
+    _render_townships(env, writer, public, county)
+
+
+def _records_body(tpl: Any, url: str, county: County, program: Program, township: str, village: str,
+                  year: str, frame: pd.DataFrame, batches: dict[str, BatchView], totals_only: bool) -> str:
+    batch_blocks = []
+    for batch_id, rows in frame.groupby("batch_id", sort=False):
+        view = batches[batch_id]
+        batch_blocks.append({
+            "id": batch_id, "title": view.title, "produced_on": view.produced_on,
+            "published_on": view.published_on, "notice_html": Markup(view.notice_html),
+            "revision_html": Markup(view.revision_html),
+            "rows": rows.to_dict("records"), "total": float(rows["amount"].sum()),
+            "totals_only": totals_only, "min_group": program.disclosure.min_group,
+        })
+    batch_blocks.sort(key=lambda b: (b["produced_on"], b["id"]), reverse=True)
+    department = county.departments[program.department]
+    return tpl.render(
+        root=urls.relative(url, ""), township=township, village=village, year=year, program=program,
+        town_href=urls.relative(url, urls.township_url(county, township)),
+        village_href=urls.relative(url, urls.village_url(county, township, village)),
+        program_href=urls.relative(url, urls.program_url(program.code)),
+        objection_href=objection_link(url, program.code, township, village),
+        department=department, county=county, batches=batch_blocks,
+        recipients=len(frame), total=float(frame["amount"].sum()),
+    )
+
+
+def _render_villages(env: Environment, writer: PageWriter, county: County,
+                     village_rows: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
+    tpl = env.get_template("village.html.j2")
+    for town in county.townships:
+        for village in town.villages:
+            rows = sorted(village_rows.get((town.name, village.name), []),
+                          key=lambda r: (-int(r["year"]), r["program_name"]))
+            url = urls.village_url(county, town.name, village.name)
+            complaint = f"{urls.relative(url, urls.COMPLAINT_URL)}?" + urlencode(
+                {"kind": "inquiry", "township": town.name, "village": village.name})
+            writer.write(url, f"{town.name}{village.name}", tpl.render(
+                root=urls.relative(url, ""), township=town.name, village=village.name, rows=rows,
+                town_href=urls.relative(url, urls.township_url(county, town.name)),
+                total_records=sum(r["records"] for r in rows),
+                total_amount=sum(r["amount"] for r in rows), complaint_href=complaint))
+
+
+def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County) -> None:
+    tpl = env.get_template("township.html.j2")
+    by_village = public.groupby(["township", "village"])["amount"].agg(["count", "sum"])
+    by_program = public.groupby(["township", "program", "year"])["amount"].agg(["count", "sum"])
+    for town in county.townships:
+        url = urls.township_url(county, town.name)
+        villages = []
+        for v in town.villages:
+            count, amount = _lookup(by_village, (town.name, v.name))
+            villages.append({"name": v.name, "href": urls.relative(url, urls.village_url(county, town.name, v.name)),
+                             "records": count, "amount": amount})
+        programs = []
+        if town.name in by_program.index.get_level_values(0):
+            for (program_code, year), row in by_program.loc[town.name].iterrows():
+                programs.append({"name": county.programs[program_code].name, "year": year,
+                                 "href": urls.relative(url, urls.program_url(program_code)),
+                                 "records": int(row["count"]), "amount": float(row["sum"])})
+        programs.sort(key=lambda p: (-int(p["year"]), p["name"]))
+        writer.write(url, town.name, tpl.render(
+            root=urls.relative(url, ""), towns_href=urls.relative(url, "t/"), township=town,
+            department=county.departments[town.department], villages=villages, programs=programs,
+            total_records=sum(v["records"] for v in villages), total_amount=sum(v["amount"] for v in villages),
+            downloads_href=urls.relative(url, urls.DOWNLOADS_URL)))
+
+
+def _lookup(table: pd.DataFrame, key: tuple[str, ...]) -> tuple[int, float]:
+    if key in table.index:
+        row = table.loc[key]
+        return int(row["count"]), float(row["sum"])
+    return 0, 0.0
+
+
+# ---------------------------------------------------------------- narrative pages
+
+
+def narrative_pages(env: Environment, public: pd.DataFrame, county: County, batches: dict[str, BatchView],
+                    as_of: dt.date, downloads: list[dict[str, Any]], deadlines: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
+    """Markdown sources for mkdocs: path under docs/ → (title, body)."""
+    pages: dict[str, tuple[str, str]] = {}
+    programs = sorted(county.programs.values(), key=lambda p: (p.category, p.code))
+    pages["index.md"] = (county.title, _home(env, public, county, batches, as_of, programs, deadlines))
+    pages["policies/index.md"] = ("补贴政策清单", env.get_template("policies.md.j2").render(
+        county=county, programs=[{"program": p, "department": county.departments[p.department],
+                                  "href": urls.relative(urls.POLICIES_URL, urls.program_url(p.code))}
+                                 for p in programs]))
+    for program in programs:
+        pages[f"programs/{program.code}/index.md"] = (program.name, _program_page(env, public, county, program, batches))
+    town_totals = public.groupby("township")["amount"].agg(["count", "sum"])
+    pages["t/index.md"] = ("乡镇", env.get_template("townships.md.j2").render(townships=[
+        {"name": t.name, "href": urls.relative("t/", urls.township_url(county, t.name)),
+         "villages": len(t.villages), **dict(zip(("records", "amount"), _lookup(town_totals, t.name), strict=True))}
+        for t in county.townships]))
+    pages["downloads/index.md"] = ("公开数据下载", env.get_template("downloads.md.j2").render(files=downloads))
+    retention = max((p.disclosure.retention_years for p in programs), default=3)
+    pages["privacy/index.md"] = ("隐私保护说明", env.get_template("privacy.md.j2").render(
+        county=county, retention=retention, complaint_href="../complaint/"))
+    return pages
+
+
+def _home(env: Environment, public: pd.DataFrame, county: County, batches: dict[str, BatchView],
+          as_of: dt.date, programs: list[Program], deadlines: Iterable[str]) -> str:
+    counts = public.groupby("batch_id").size()
+    latest = sorted(batches.values(), key=lambda b: (b.produced_on, b.id), reverse=True)[:10]
+    latest_rows = [{
+        "title": b.title, "department": county.departments[county.programs[b.program].department].short_name,
+        "produced_on": b.produced_on, "records": int(counts.get(b.id, 0)),
+        "href": urls.program_url(b.program),
+    } for b in latest]
+    return env.get_template("home.md.j2").render(
+        county=county, as_of=as_of.isoformat(), latest=latest_rows,
+        deadlines=[{"text": d} for d in deadlines],
+        townships=[{"name": t.name, "href": urls.township_url(county, t.name)} for t in county.townships],
+        programs=[{"name": p.name, "href": urls.program_url(p.code),
+                   "department": county.departments[p.department].short_name} for p in programs])
+
+
+def _program_page(env: Environment, public: pd.DataFrame, county: County, program: Program,
+                  batches: dict[str, BatchView]) -> str:
+    url = urls.program_url(program.code)
+    rows = public[public["program"] == program.code]
+    years = []
+    for year, frame in rows.groupby("year", sort=True):
+        paid = float(frame.loc[frame["pay_status"] == "成功", "amount"].sum())
+        budget = program.budget.get(int(year))
+        years.append({"year": year, "records": len(frame), "amount": float(frame["amount"].sum()),
+                      "budget": budget, "rate": f"{paid / budget:.1%}" if budget else "—"})
+    per_batch = rows.groupby("batch_id")["amount"].agg(["count", "sum"])
+    batch_rows = [{"id": b.id, "title": b.title, "produced_on": b.produced_on,
+                   "records": int(per_batch.loc[b.id, "count"]) if b.id in per_batch.index else 0,
+                   "amount": float(per_batch.loc[b.id, "sum"]) if b.id in per_batch.index else 0.0}
+                  for b in sorted(batches.values(), key=lambda b: b.produced_on, reverse=True)
+                  if b.program == program.code]
+    d = program.disclosure
+    name_rule = {"full": "公开全名", "partial": "公开部分姓名（如“张*三”）", "surname": "只公开姓氏"}[d.name]
+    disclosure_text = (f"{name_rule}；身份证号显示前 {d.id_head} 位、后 {d.id_tail} 位；卡号显示后 {d.card_tail} 位；"
+                       f"名单保留公开 {d.retention_years} 年。")
+    return env.get_template("program.md.j2").render(
+        county=county, program=program, department=county.departments[program.department],
+        cycle=CYCLES.get(program.cycle, program.cycle), materials=program.extra.get("materials", ""),
+        disclosure_text=disclosure_text, years=years, has_budget=bool(program.budget),
+        batches=batch_rows, towns_href=urls.relative(url, "t/"),
+        search_href=urls.relative(url, urls.SEARCH_URL),
+        complaint_href=f"{urls.relative(url, urls.COMPLAINT_URL)}?" + urlencode({"kind": "inquiry", "program": program.code}))

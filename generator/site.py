@@ -1,0 +1,120 @@
+"""Stage 7 — site: mkdocs-material builds the narrative pages and the page shells.
+
+mkdocs-material costs about 45 ms per page and lists every page in its navigation, so it
+builds only the few narrative pages (home, policy list, programs, guide, forms, statistics)
+plus one empty *shell* page per directory depth. Data pages — thousands of township,
+village and record-list pages — are then written by pouring their HTML into the shell of
+their depth: same theme, header, styles and scripts, no per-page mkdocs cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+CONTENT_MARKER = "YIKATONG-CONTENT-MARKER"
+TITLE_MARKER = "YikatongTitleMarker"
+SHELL_DIR = "_shell"
+MAX_DEPTH = 7
+ASSETS_DIR = Path(__file__).parent / "assets"
+
+
+@dataclass(frozen=True)
+class Shell:
+    """The HTML of an empty themed page at one directory depth, split around its content."""
+
+    head: str
+    tail: str
+
+    def render(self, title: str, body: str) -> str:
+        safe_title = escape(title, quote=True)
+        return (self.head.replace(TITLE_MARKER, safe_title) + body
+                + self.tail.replace(TITLE_MARKER, safe_title))
+
+
+def write_docs(docs_dir: Path, pages: dict[str, tuple[str, str]]) -> None:
+    """Write narrative pages (path → (title, markdown/html body)) and the shells."""
+    if docs_dir.exists():
+        shutil.rmtree(docs_dir)
+    docs_dir.mkdir(parents=True)
+    for rel, (title, body) in sorted(pages.items()):
+        path = docs_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        front = yaml.safe_dump({"title": title}, allow_unicode=True).strip()
+        path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
+    for depth in range(1, MAX_DEPTH + 1):
+        path = docs_dir / SHELL_DIR / "/".join(f"d{depth}" for _ in range(depth - 1)) / "index.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"---\ntitle: {TITLE_MARKER}\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n---\n\n"
+            f"{CONTENT_MARKER}\n", encoding="utf-8")
+    assets = docs_dir / "assets"
+    assets.mkdir(exist_ok=True)
+    for item in sorted(ASSETS_DIR.glob("*")):
+        if item.is_file():
+            shutil.copyfile(item, assets / item.name)
+
+
+def mkdocs_build(config_path: Path, docs_dir: Path, site_dir: Path, site_name: str,
+                 nav: list[Any]) -> None:
+    """Run mkdocs with the repository's mkdocs.yml, our docs dir, name and navigation."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    base = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    base.update({"docs_dir": str(docs_dir.resolve()), "site_dir": str(site_dir.resolve()),
+                 "site_name": site_name, "nav": nav})
+    generated = docs_dir.parent / "mkdocs.yml"
+    generated.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # mkdocs logs every page not in nav at INFO; keep our log readable
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    config = load_config(config_file=str(generated))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def extract_shells(site_dir: Path) -> dict[int, Shell]:
+    """Read the built shell pages, split them at the content marker, then delete them."""
+    shells: dict[int, Shell] = {}
+    for depth in range(1, MAX_DEPTH + 1):
+        path = site_dir / SHELL_DIR / "/".join(f"d{depth}" for _ in range(depth - 1)) / "index.html"
+        html = path.read_text(encoding="utf-8")
+        html = _strip_shell_artifacts(html)
+        marker = re.search(rf"<p>\s*{CONTENT_MARKER}\s*</p>", html)
+        if marker is None:
+            raise RuntimeError(f"shell page {path} lost its content marker")
+        shells[depth] = Shell(html[: marker.start()], html[marker.end():])
+    shutil.rmtree(site_dir / SHELL_DIR)
+    _drop_from_sitemap(site_dir)
+    return shells
+
+
+def _strip_shell_artifacts(html: str) -> str:
+    # the shell's own <h1> (from its title) is replaced by the page's own heading
+    html = re.sub(rf"<h1[^>]*>\s*{TITLE_MARKER}\s*</h1>", "", html)
+    # prev/next footer links point at whatever neighbours the shell had; drop them
+    html = re.sub(r'<nav class="md-footer__inner[^"]*".*?</nav>', "", html, flags=re.S)
+    return html
+
+
+def _drop_from_sitemap(site_dir: Path) -> None:
+    # sitemaps carry the build date (not deterministic) and need site_url: we don't ship them
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (site_dir / name).unlink(missing_ok=True)
+
+
+def page_depth(url: str) -> int:
+    """Directory depth of a directory URL: '' → 0, 't/1/' → 2."""
+    return len([p for p in url.strip("/").split("/") if p])
