@@ -17,8 +17,8 @@ from html import escape
 from markupsafe import Markup
 
 WIDTH = 360
-FONT = 13
-SMALL = 11
+FONT = 15
+SMALL = 13
 TEXT_COLOUR = "#212121"
 GRID_COLOUR = "#bdbdbd"
 # Colour-blind-safe hues dark enough to print on grey-scale printers.
@@ -73,7 +73,7 @@ def bar_chart(items: Sequence[tuple[str, float | None]], *, chart_id: str, title
     `reference` draws a dashed line at that value (e.g. 1.0 for a 100 % budget). A value of
     None is drawn as no bar with 无数据.
     """
-    row, top, left, reserve = 40, 8, 4, 88
+    row, top, left, reserve = 46, 8, 4, 84
     values = [v for _, v in items if v is not None and v == v]
     scale_max = max([*values, reference or 0.0, 0.0]) or 1.0
     span = WIDTH - left - reserve
@@ -81,14 +81,14 @@ def bar_chart(items: Sequence[tuple[str, float | None]], *, chart_id: str, title
     parts = [_open(chart_id, title, _describe(items, value_text), height)]
     for i, (label, value) in enumerate(items):
         y = top + i * row
-        parts.append(f'<text x="{left}" y="{y + 13}" font-size="{FONT}">{escape(label)}</text>')
+        parts.append(f'<text x="{left}" y="{y + 15}" font-size="{FONT}">{escape(label)}</text>')
         usable = value is not None and value == value
         length = max(0.0, (value or 0.0) / scale_max * span) if usable else 0.0
         parts.append(
-            f'<rect class="bar" x="{left}" y="{y + 18}" width="{length:.1f}" height="14" '
+            f'<rect class="bar" x="{left}" y="{y + 21}" width="{length:.1f}" height="16" '
             f'fill="{PALETTE[0]}" data-label="{escape(label)}" '
             f'data-value="{_data(value if usable else None)}"></rect>')
-        parts.append(f'<text x="{left + length + 5:.1f}" y="{y + 30}" font-size="{SMALL}">'
+        parts.append(f'<text x="{left + length + 5:.1f}" y="{y + 34}" font-size="{SMALL}">'
                      f'{escape(value_text(value) if usable else value_text(float("nan")))}</text>')
     if reference is not None and items:
         x = left + reference / scale_max * span
@@ -109,8 +109,8 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     A legend under the plot names each series with its dash pattern and marker. With one
     series (or `label_points`), each point also shows its value.
     """
-    left, right, top, plot_h, axis_h = 50, 16, 18, 150, 22
-    legend_h = 20 * len(series) if len(series) > 1 else 0
+    left, right, top, plot_h, axis_h = 54, 20, 30, 160, 24
+    legend_h = 22 * len(series) if len(series) > 1 else 0
     height = top + plot_h + axis_h + legend_h + 4
     label_points = len(series) == 1 if label_points is None else label_points
     values = [v for _, vs in series for v in vs if v is not None and v == v]
@@ -119,7 +119,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     span = WIDTH - left - right
 
     def x_at(i: int) -> float:
-        return left + span / 2 if len(x_labels) == 1 else left + 8 + i * (span - 16) / (len(x_labels) - 1)
+        return left + span / 2 if len(x_labels) == 1 else left + 32 + i * (span - 64) / (len(x_labels) - 1)
 
     def y_at(v: float) -> float:
         return top + plot_h - v / y_max * plot_h
@@ -135,7 +135,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="{SMALL}" text-anchor="end">'
                      f'{escape(_axis_number(tick))}</text>')
     for i, label in enumerate(x_labels):
-        parts.append(f'<text x="{x_at(i):.1f}" y="{top + plot_h + 16}" font-size="{SMALL}" '
+        parts.append(f'<text x="{x_at(i):.1f}" y="{top + plot_h + 18}" font-size="{SMALL}" '
                      f'text-anchor="middle">{escape(label)}</text>')
     for s, (name, vs) in enumerate(series):
         colour, dash, marker = PALETTE[s % len(PALETTE)], DASHES[s % len(DASHES)], MARKERS[s % len(MARKERS)]
@@ -151,10 +151,10 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
             x, y = points[i]  # type: ignore[misc]
             parts.append(_marker(marker, x, y, colour, name, x_labels[i], v))
             if label_points:
-                parts.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" font-size="{SMALL}" text-anchor="middle">'
+                parts.append(f'<text x="{x:.1f}" y="{y - 9:.1f}" font-size="{SMALL}" text-anchor="middle">'
                              f'{escape(value_text(v))}</text>')  # type: ignore[arg-type]
         if legend_h:
-            y = top + plot_h + axis_h + 14 + 20 * s
+            y = top + plot_h + axis_h + 16 + 22 * s
             parts.append(f'<line x1="{left}" y1="{y - 4}" x2="{left + 28}" y2="{y - 4}" stroke="{colour}" '
                          f'stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "") + "></line>")
             parts.append(_marker(marker, left + 14, y - 4, colour, None, None, None))
