@@ -39,6 +39,20 @@ _TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
 _NUMBER_RUN = re.compile(r"\d[\d\s\-]{9,}[\dXx]")
 
 
+class _PlainDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a clerk's impossible date stays a string to report."""
+
+
+_PlainDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_batch_yaml(text: str) -> object:
+    return yaml.load(text, Loader=_PlainDatesLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 @dataclass
 class Batch:
     """One batch folder: ``batch.yml`` plus one records file."""
@@ -121,7 +135,7 @@ def _read_batch_folder(folder: Path, problems: list[Problem]) -> Batch | None:
         problems.append(Problem(rel, None, None, "批次目录缺少 batch.yml，请参照报送指南补充（至少写明 program 和 produced_on）。"))
     else:
         try:
-            loaded = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+            loaded = read_batch_yaml(meta_path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
                 meta = loaded
             else:

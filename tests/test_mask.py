@@ -1,0 +1,70 @@
+"""The privacy floor: tables of examples plus properties over any ID number."""
+
+import datetime as dt
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.idnumber import make_id
+from generator.mask import mask_card_number, mask_id_number, mask_name, scrub_text
+
+
+@pytest.mark.parametrize("name, policy, shown", [
+    ("张三", "full", "张三"),
+    ("张明秀", "partial", "张*秀"),
+    ("张三", "partial", "张*"),
+    ("欧阳娜", "partial", "欧阳*"),
+    ("欧阳明华", "partial", "欧阳*华"),
+    ("诸葛亮", "partial", "诸葛*"),
+    ("尉迟敬德", "surname", "尉迟**"),
+    ("王小明", "surname", "王**"),
+    ("阿不都·热合曼", "partial", "阿**·**曼"),
+    ("阿不都·热合曼", "surname", "阿**·***"),
+], ids=lambda v: str(v))
+def test_mask_name(name: str, policy: str, shown: str) -> None:
+    assert mask_name(name, policy) == shown
+
+
+@pytest.mark.parametrize("head, tail, shown", [
+    (6, 4, "230521********017X"),
+    (0, 4, "**************017X"),
+    (2, 4, "23************017X"),
+    (8, 6, "230521********017X"),  # asking for more than the floor gets the floor
+], ids=["6+4", "0+4", "2+4", "clamped"])
+def test_mask_id_number(head: int, tail: int, shown: str) -> None:
+    assert mask_id_number("23052119580309017X", head, tail) == shown
+
+
+def test_mask_card_number_shows_last_four_at_most() -> None:
+    assert mask_card_number("6231614167695938951") == "****8951"
+    assert mask_card_number("6231614167695938951", tail=2) == "****51"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("联系电话13912345678", "联系电话〔已隐去〕"),
+    ("代领人身份证 23052119580309017X", "代领人身份证 〔已隐去〕"),
+    ("卡号 6231 6141 6769 5938 951", "卡号 〔已隐去〕"),
+    ("补发2024年差额", "补发2024年差额"),
+    ("电话：１３９１２３４５６７８", "电话：〔已隐去〕"),
+], ids=["mobile", "id", "spaced-card", "year-kept", "full-width"])
+def test_scrub_text(text: str, expected: str) -> None:
+    assert scrub_text(text) == expected
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2025, 12, 31)), st.integers(0, 999),
+       st.integers(0, 10), st.integers(0, 10))
+def test_masked_id_never_reveals_more_than_ten_digits_or_the_birth_date(born, seq, head, tail) -> None:
+    number = make_id("230521", born, seq)
+    masked = mask_id_number(number, head, tail)
+    assert len(masked) == 18
+    assert len(re.findall(r"[0-9X]", masked)) <= 10
+    assert masked[6:14] == "********"  # digits 7–14 (the birth date) are always hidden
+    assert born.strftime("%Y%m%d") not in masked
+
+
+@given(st.text(alphabet="0123456789 -", min_size=0, max_size=40), st.text(max_size=10))
+def test_scrub_leaves_no_run_of_six_digits(noise: str, words: str) -> None:
+    scrubbed = scrub_text(words + noise + words)
+    assert not re.search(r"[0-9]([\s\-]?[0-9]){5}", scrubbed)
