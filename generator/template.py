@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -211,3 +212,29 @@ def _fill_help(sheet: Worksheet, county: County, program: Program) -> None:
         if row == 1:
             cell.font = Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 100
+
+
+GUIDE_PATH = Path(__file__).resolve().parent.parent / "docs_src" / "guide.md"
+GUIDE_TEMPLATES_MARKER = "<!-- yikatong:templates -->"
+
+
+def template_links(county: County, href_prefix: str = "templates/") -> str:
+    """Markdown table of every program's template, for the 报送指南 (links relative to the guide)."""
+    lines = ["| 补贴项目 | 代码 | 主管部门 | 模板 |", "| --- | --- | --- | --- |"]
+    for code in sorted(county.programs):
+        program = county.programs[code]
+        dept = county.departments.get(program.department)
+        href = href_prefix + quote(template_filename(code))
+        lines.append(f"| {program.name} | `{code}` | {dept.short_name if dept else program.department} "
+                     f"| [下载 Excel 模板]({href}) |")
+    return "\n".join(lines)
+
+
+def render_guide(county: County, href_prefix: str = "templates/", guide: Path = GUIDE_PATH) -> str:
+    """The 报送指南 markdown with the county's template table filled in.
+
+    The build writes it as the ``guide/`` page and the templates (``write_templates``) under
+    ``guide/<href_prefix>``.
+    """
+    text = guide.read_text(encoding="utf-8")
+    return text.replace(GUIDE_TEMPLATES_MARKER, template_links(county, href_prefix))

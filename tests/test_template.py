@@ -14,7 +14,14 @@ from generator.cli import main
 from generator.county import load_county
 from generator.errors import YikatongError
 from generator.load import canonical_column
-from generator.template import COLUMNS, LISTS_SHEET, write_template
+from generator.template import (
+    COLUMNS,
+    GUIDE_PATH,
+    GUIDE_TEMPLATES_MARKER,
+    LISTS_SHEET,
+    render_guide,
+    write_template,
+)
 from generator.validate import validate_data
 
 
@@ -98,3 +105,13 @@ def test_cli_writes_the_template(data: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == f"已生成模板：{out}\n"
     assert load_workbook(out).sheetnames == ["名单", "选项", "填写说明"]
+
+
+def test_guide_lists_every_programs_template(data: Path) -> None:
+    assert GUIDE_TEMPLATES_MARKER in GUIDE_PATH.read_text(encoding="utf-8")
+    guide = render_guide(load_county(data))
+    assert GUIDE_TEMPLATES_MARKER not in guide
+    assert guide.startswith("# 报送指南\n")
+    assert "| 耕地地力保护补贴 | `gdzl` | 农业农村局 | [下载 Excel 模板](templates/gdzl-%E6%A8%A1%E6%9D%BF.xlsx) |" in guide
+    for heading in ("## 第一步：下载报送模板", "## 看懂错误提示", "## 发布后发现错误：更正"):
+        assert heading in guide
