@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import os
+import random
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -292,3 +293,27 @@ def write_text_atomic(path: Path, text: str) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def seed_history(batches: Sequence[Batch], as_of: dt.date, window_days: int = 20, seed: int = 230521,
+                 late_share: float = 0.08) -> Ledger:
+    """A plausible publication history for a *synthetic* county (``yikatong sample``).
+
+    Most batches were published a few days after ``produced_on``, about `late_share` of them
+    some days after the window; batches whose invented publication date is after `as_of` stay
+    unpublished (so ``deadlines`` has something to show). Deterministic for a seed. Never use
+    it for real data: the real ledger is what the builds recorded.
+    """
+    entries = []
+    for batch in sorted(batches, key=lambda b: b.id):
+        produced = batch.date("produced_on")
+        status = str(batch.meta.get("status", "paid"))
+        if produced is None or status == "withdrawn" or (status == "notice" and batch.date("notice_start")):
+            continue
+        rng = random.Random(f"{seed}:{batch.id}")
+        late = rng.random() < late_share
+        delay = window_days + rng.randint(1, 9) if late else rng.randint(1, max(1, window_days - 2))
+        published = produced + dt.timedelta(days=delay)
+        if published <= as_of:
+            entries.append(LedgerEntry(batch.id, 1, batch.content_hash, produced, published))
+    return Ledger(tuple(entries))

@@ -17,6 +17,7 @@ from generator.ledger import (
     parse_ledger,
     plan_publication,
     read_ledger,
+    seed_history,
     write_ledger,
 )
 from generator.load import load_batches
@@ -153,3 +154,13 @@ def test_a_damaged_ledger_is_an_error_never_a_guess() -> None:
 
 def test_missing_ledger_is_empty(tmp_path: Path) -> None:
     assert read_ledger(tmp_path).entries == ()
+
+
+def test_seed_history_for_the_sample_county(data: Path) -> None:
+    write_batch(data, "2025-04-gdzl", "gdzl", "2025-04-30", [make_person(1)])
+    batches = load_batches(data).batches
+    ledger = seed_history(batches, D(2025, 5, 1))
+    assert ledger == seed_history(batches, D(2025, 5, 1))
+    assert ledger.batch_ids() == ["2025-03-gdzl", "2025-03-nccb"]  # 2025-04-gdzl: not yet published
+    for entry in ledger.entries:
+        assert D(2025, 3, 21) <= entry.published_on <= D(2025, 4, 18)
