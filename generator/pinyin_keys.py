@@ -6,7 +6,7 @@ split into three kinds that the client ranks differently:
 
 - ``key``: the whole name (``张明秀``; masked ``张＊秀``), its full pinyin in every plausible
   reading (``zhangmingxiu``; ü as ``v`` and ``u``), a middot name without its dot;
-- ``initials``: ``zmx`` and the mixed form ``张mx`` (surname as typed, given name as initials);
+- ``initials``: ``zmx`` and the mixed form ``~张mx`` (surname as typed, given name as initials);
 - ``part``: pieces of the name — one given-name character, any two characters of the name
   (``明秀``, ``张秀``) — and, for masked names, the pinyin of the visible characters.
 
@@ -28,6 +28,9 @@ from .mask import surname_of
 
 MASK_CHAR = "＊"  # U+FF0A: stands for a hidden character inside index terms
 MIDDOTS = "·•・"
+# Mixed terms (``~张mx``) carry a marker that sorts after latin and before CJK, so that they
+# do not interleave with the names under the same surname in the sorted term space.
+MIXED_MARK = "~"
 MAX_READINGS = 16  # cap on pinyin spellings per name (products of polyphonic characters)
 
 # How a character reads *as a surname* where that differs from its common reading, or where
@@ -120,7 +123,7 @@ def _full_keys(name: str) -> NameKeys:
     key = [name] + ["".join(c) for c in combos]
     n_sur = len(surname_readings(surname))
     initials = ["".join(s[0] for s in c) for c in combos]
-    mixed = [surname + "".join(s[0] for s in c[n_sur:]) for c in combos]
+    mixed = [MIXED_MARK + surname + "".join(s[0] for s in c[n_sur:]) for c in combos]
     units = [surname, *given]
     part = list(given) + [a + b for a, b in itertools.combinations(units, 2)]
     part = [p for p in part if p != units[0] + units[1]]  # a name prefix: found as a prefix

@@ -39,8 +39,8 @@ import pandas as pd
 
 from .county import County
 from .mask import COMPOUND_SURNAMES
-from .pinyin_keys import MASK_CHAR, id_key, name_keys
-from .urls import record_anchor, records_url, village_url
+from .pinyin_keys import MASK_CHAR, MIXED_MARK, id_key, name_keys
+from .urls import record_anchor, records_url, township_url, village_url
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ def _manifest(entries: list[list[object]], persons: _Persons, tables: _Tables, c
         lo, hi = starts[vi], starts[vi + 1]
         if not towns or towns[-1][0] != town:
             found = county.township(town)
-            towns.append([town, found.code if found else "", lo, hi])
+            towns.append([town, found.code if found else "", lo, hi, township_url(county, town)])
         towns[-1][3] = hi
         villages.append([len(towns) - 1, village, url, lo, hi])
     programs = {code: p.name for code, p in sorted(county.programs.items())}
@@ -356,6 +356,7 @@ def _manifest(entries: list[list[object]], persons: _Persons, tables: _Tables, c
         "persons": len(persons),
         "fields": list(FIELDS),
         "mask": MASK_CHAR,
+        "mixed": MIXED_MARK,
         "anchor": record_anchor(""),
         "shardDir": f"{SHARD_DIR}/",
         "shards": entries,

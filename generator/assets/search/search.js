@@ -1,0 +1,596 @@
+/*
+ * Yikatong client-side search: sharded lunr indexes written by generator/search_index.py.
+ *
+ * The query is split into parts (Chinese name, pinyin / initials, name + initials, ID digits,
+ * township / village / program names). Each name part becomes a few lunr lookups (exact or
+ * prefix) whose shards are found by binary search over the manifest's shard boundaries; a
+ * part whose lookups would need many shards ("王", "zhang") is fetched only in part, or used
+ * as a filter when another part is more selective. Persons matching every part are ranked
+ * by how well they matched (exact name first) and expanded to one result per record.
+ *
+ * The core (YikatongSearch.run) has no DOM dependency so node tests can drive it with the
+ * real lunr.js; the page code at the bottom only runs in a browser.
+ */
+(function (root) {
+  'use strict';
+
+  var MAX_SHARDS_PER_LOOKUP = 2;
+  var MAX_SHARDS_PER_QUERY = 3;
+  var PAGE = 50;
+  var TIER = {exact: 0, initials: 1, masked: 2, prefix: 3, part: 4, initialsPrefix: 5, filter: 6};
+  var MASK = '\uff0a';
+
+  // --- query parsing ------------------------------------------------------------------------
+
+  function normalize(text) {
+    var s = String(text || '');
+    if (s.normalize) s = s.normalize('NFKC');
+    return s.toLowerCase()
+      .replace(/[\u00fc\u01d6\u01d8\u01da\u01dc]/g, 'v')
+      .replace(/[\u2022\u30fb\u2027.]/g, '\u00b7')
+      .replace(/['\u2019`]/g, '')
+      .replace(/[,\uff0c\u3001;\uff1b:\uff1a/|]+/g, ' ')
+      .trim();
+  }
+
+  function isHan(ch) {
+    var c = ch.codePointAt(0);
+    return (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || c >= 0x20000 ||
+      ch === '*' || ch === MASK || ch === '\u00b7';
+  }
+
+  function classOf(ch) {
+    if (/[0-9]/.test(ch)) return 'd';
+    if (/[a-z]/.test(ch)) return 'l';
+    if (isHan(ch)) return 'h';
+    return '';
+  }
+
+  // "张明秀 zhang san 前进村 123x" → [{kind:'han',text:'张明秀'}, {kind:'latin',text:'zhangsan'}, …]
+  function parseQuery(query, manifest) {
+    var runs = [];
+    normalize(query).split(/\s+/).forEach(function (token, tokenNo) {
+      var chars = Array.from(token), current = null;
+      chars.forEach(function (ch) {
+        var k = classOf(ch);
+        if (k === 'l' && current && current.k === 'd' && /^[0-9]{3,}$/.test(current.text) && ch === 'x') {
+          current.text += ch;  // an ID ending in X
+          return;
+        }
+        if (!k) { current = null; return; }
+        if (current && current.k === k) { current.text += ch; return; }
+        current = {k: k, text: ch, token: tokenNo};
+        runs.push(current);
+      });
+    });
+    var parts = [];
+    runs.forEach(function (run, i) {
+      var prev = parts[parts.length - 1];
+      if (run.k === 'l' && prev && prev.kind === 'latin') { prev.text += run.text; return; }
+      if (run.k === 'l' && prev && prev.kind === 'han' && prev.token === run.token && !isPlace(prev.text, manifest)) {
+        prev.kind = 'mixed'; prev.latin = run.text; return;
+      }
+      if (run.k === 'h') {
+        var place = isPlace(run.text, manifest);
+        if (place) { parts.push({kind: place.kind, text: run.text, match: place.match}); return; }
+        parts.push({kind: 'han', text: run.text.replace(/\*/g, MASK), token: run.token});
+      } else if (run.k === 'l') {
+        parts.push({kind: 'latin', text: run.text, token: run.token});
+      } else {
+        parts.push({kind: 'digits', text: run.text});
+      }
+    });
+    return parts;
+  }
+
+  // A township, village or program name (or a telling part of one) filters instead of searching.
+  function isPlace(text, manifest) {
+    if (!manifest || text.indexOf(MASK) >= 0 || text.indexOf('*') >= 0) return null;
+    var towns = [], villages = [], programs = [];
+    manifest.towns.forEach(function (t, i) {
+      if (t[0] === text || (text.length >= 2 && /[镇乡]$/.test(text) && t[0].indexOf(text) === 0) ||
+          (text.length >= 2 && t[0].replace(/[镇乡]$/, '') === text)) towns.push(i);
+    });
+    manifest.villages.forEach(function (v, i) {
+      if (v[1] === text || (/[村屯]$/.test(text) && v[1].indexOf(text) === 0)) villages.push(i);
+    });
+    if (towns.length) return {kind: 'town', match: towns};
+    if (villages.length) return {kind: 'village', match: villages};
+    Object.keys(manifest.programs).forEach(function (code) {
+      var name = manifest.programs[code];
+      if (name === text || (text.length >= 4 && name.indexOf(text) >= 0) ||
+          (text.length >= 2 && /(补贴|补助|补偿|救助|津贴|养老金|抚恤|低保)$/.test(text) && name.indexOf(text) >= 0)) {
+        programs.push(code);
+      }
+    });
+    if (programs.length) return {kind: 'program', match: programs};
+    return null;
+  }
+
+  function surnameOf(name, manifest) {
+    var two = Array.from(name).slice(0, 2).join('');
+    var chars = Array.from(name);
+    if (chars.length > 2 && manifest.compound.indexOf(two) >= 0) return two;
+    return chars[0];
+  }
+
+  // How the record page would show this name under a "partial" policy: 张明秀 → 张＊秀.
+  function maskedForm(name, manifest) {
+    var chars = Array.from(name);
+    var surname = surnameOf(name, manifest);
+    var given = chars.slice(Array.from(surname).length);
+    if (given.length < 2) return null;
+    return surname + new Array(given.length).join(MASK) + given[given.length - 1];
+  }
+
+  // --- lookups ------------------------------------------------------------------------------
+
+  // One lunr lookup: term, exact or prefix, fields, and the tier a match earns.
+  function lookup(term, prefix, fields, tier) {
+    return {term: term, prefix: prefix, fields: fields, tier: tier};
+  }
+
+  function partLookups(part, manifest) {
+    var t = part.text, out = [];
+    if (part.kind === 'han') {
+      var chars = Array.from(t);
+      out.push(lookup(t, false, ['k'], TIER.exact));
+      if (t.indexOf(MASK) < 0) {
+        out.push(lookup(t, true, ['k'], TIER.prefix));
+        if (chars.length <= 3) out.push(lookup(t, false, ['g'], TIER.part));
+        var masked = chars.length >= 3 ? maskedForm(t, manifest) : null;
+        if (masked) out.push(lookup(masked, false, ['k'], TIER.masked));
+      }
+    } else if (part.kind === 'latin') {
+      if (t.length < 2) return [];
+      out.push(lookup(t, false, ['k'], TIER.exact));
+      out.push(lookup(t, false, ['i'], TIER.initials));
+      out.push(lookup(t, false, ['g'], TIER.part));
+      out.push(lookup(t, true, ['k'], TIER.prefix));
+      out.push(lookup(t, true, ['i'], TIER.initialsPrefix));
+    } else if (part.kind === 'mixed') {
+      // 张mx: initials; 张mingxiu: pinyin, of which only the first initial is usable here
+      var spelled = part.latin.length >= 2 && /[aeiouv]/.test(part.latin);
+      var initials = spelled ? part.latin.charAt(0) : part.latin;
+      var mixed = manifest.mixed + part.text + initials;
+      if (!spelled) out.push(lookup(mixed, false, ['i'], TIER.initials));
+      out.push(lookup(mixed, true, ['i'], TIER.initialsPrefix));
+    } else if (part.kind === 'digits') {
+      if (t.length >= 4) out.push(lookup(t.slice(-4), false, ['k'], TIER.exact));
+      else if (t.length >= 2) out.push(lookup(t, true, ['k'], TIER.prefix));
+    }
+    return out;
+  }
+
+  // Shard boundaries: [term, person, file]; keys compare as (term, person).
+  function keyLess(term, pid, entry) {
+    return term < entry[0] || (term === entry[0] && pid < entry[1]);
+  }
+
+  function shardAt(manifest, term, pid) {
+    var shards = manifest.shards, lo = 0, hi = shards.length - 1;
+    while (lo < hi) {  // last shard whose first key <= (term, pid)
+      var mid = (lo + hi + 1) >> 1;
+      if (keyLess(term, pid, shards[mid])) hi = mid - 1; else lo = mid;
+    }
+    return lo;
+  }
+
+  function shardRange(manifest, lk, pids) {
+    if (!manifest.shards.length) return [];
+    var first, last;
+    if (lk.prefix) {
+      first = shardAt(manifest, lk.term, 0);
+      last = shardAt(manifest, lk.term + '\uffff', 0);
+    } else {
+      first = shardAt(manifest, lk.term, pids[0]);
+      last = shardAt(manifest, lk.term, pids[1] - 1);
+    }
+    var out = [];
+    for (var i = first; i <= last; i++) out.push(i);
+    return out;
+  }
+
+  // Decide which shards to fetch and which parts only filter. A lookup spanning more than
+  // MAX_SHARDS_PER_LOOKUP shards is "broad": only its first shards are read (the first may
+  // hold little of the range, so two). The most selective part runs first; another part
+  // runs only if all its shards fit the per-query cap, otherwise it filters the rows.
+  function plan(manifest, parts, pids) {
+    var searchable = [];
+    parts.forEach(function (part) {
+      var lks = partLookups(part, manifest);
+      if (!lks.length) return;
+      var all = {};
+      lks.forEach(function (lk) {
+        var range = shardRange(manifest, lk, pids);
+        lk.broad = range.length > MAX_SHARDS_PER_LOOKUP;
+        lk.shards = range.slice(0, MAX_SHARDS_PER_LOOKUP);
+        lk.shards.forEach(function (x) { all[x] = true; });
+      });
+      searchable.push({part: part, lookups: lks, count: Object.keys(all).length,
+                       broad: lks.some(function (lk) { return lk.broad; })});
+    });
+    searchable.sort(function (a, b) { return (a.broad - b.broad) || (a.count - b.count); });
+    var taken = {}, used = 0, run = [], truncated = false;
+    searchable.forEach(function (s, n) {
+      if (n > 0 && s.broad) return;
+      var fits = [];
+      s.lookups.slice().sort(function (a, b) { return a.tier - b.tier; }).forEach(function (lk) {
+        var extra = lk.shards.filter(function (x) { return !taken[x]; });
+        if (used + extra.length > MAX_SHARDS_PER_QUERY && (n > 0 || fits.length)) { lk.skipped = true; return; }
+        extra.forEach(function (x) { taken[x] = true; });
+        used += extra.length;
+        fits.push(lk);
+      });
+      if (n > 0 && fits.length < s.lookups.length) {
+        return;  // would not fit whole: this part filters instead (its shards stay fetched)
+      }
+      if (fits.length < s.lookups.length || s.broad) truncated = true;
+      run.push({part: s.part, lookups: fits});
+    });
+    return {
+      run: run,
+      filters: parts.filter(function (p) {
+        return !run.some(function (s) { return s.part === p; });
+      }),
+      shards: Object.keys(taken).map(Number).sort(function (a, b) { return a - b; }),
+      truncated: truncated
+    };
+  }
+
+  // --- filters on display rows --------------------------------------------------------------
+
+  function nameHasChars(name, text) {
+    var visible = Array.from(text).filter(function (c) { return c !== MASK && c !== '*'; });
+    var from = 0;
+    for (var i = 0; i < visible.length; i++) {
+      var at = name.indexOf(visible[i], from);
+      if (at < 0) return false;
+      from = at + visible[i].length;
+    }
+    return true;
+  }
+
+  function passesFilter(part, doc, manifest) {
+    var name = doc[0], id = doc[1], village = manifest.villages[doc[2]];
+    switch (part.kind) {
+      case 'han': return nameHasChars(name, part.text);
+      case 'mixed': return name.indexOf(part.text) === 0;
+      case 'digits':
+        var tail = id.slice(-4).toLowerCase();
+        return part.text.length >= 4 ? tail === part.text.slice(-4) : tail.indexOf(part.text) === 0;
+      case 'town': return part.match.indexOf(village[0]) >= 0;
+      case 'village': return part.match.indexOf(doc[2]) >= 0;
+      default: return true;  // latin parts cannot be checked without pinyin; programs: per record
+    }
+  }
+
+  // --- running a query ----------------------------------------------------------------------
+
+  function townRange(manifest, town) {
+    if (!town) return null;
+    for (var i = 0; i < manifest.towns.length; i++) {
+      var t = manifest.towns[i];
+      if (t[0] === town || t[1] === town) return {index: i, pids: [t[2], t[3]]};
+    }
+    return null;
+  }
+
+  function queryShard(lunr, shard, lk) {
+    return shard.index.query(function (q) {
+      q.term(lk.term, {
+        fields: lk.fields, usePipeline: false,
+        wildcard: lk.prefix ? lunr.Query.wildcard.TRAILING : lunr.Query.wildcard.NONE
+      });
+    });
+  }
+
+  /**
+   * Run a query. loadShard(fileName) → Promise of a parsed shard ({index: lunr.Index, docs}).
+   * Resolves to {records: [...], persons, truncated, places, parts, shards: [file names]}.
+   */
+  function run(lunr, manifest, query, town, loadShard) {
+    var parts = parseQuery(query, manifest);
+    var townInfo = townRange(manifest, town);
+    var pids = townInfo ? townInfo.pids : [0, manifest.persons];
+    var p = plan(manifest, parts, pids);
+    var files = p.shards.map(function (i) { return manifest.shards[i][2]; });
+    var result = {parts: parts, records: [], persons: 0, truncated: p.truncated,
+                  places: placeLinks(parts, manifest), shards: files};
+    if (!p.run.length) return Promise.resolve(result);
+    return Promise.all(files.map(loadShard)).then(function (loaded) {
+      var byIndex = {};
+      p.shards.forEach(function (s, i) { byIndex[s] = loaded[i]; });
+      var docs = {}, best = null;
+      p.run.forEach(function (s) {
+        var tiers = {};
+        s.lookups.forEach(function (lk) {
+          lk.shards.forEach(function (si) {
+            var shard = byIndex[si];
+            queryShard(lunr, shard, lk).forEach(function (hit) {
+              var pid = parseInt(hit.ref, 36);
+              if (pid < pids[0] || pid >= pids[1]) return;
+              docs[hit.ref] = shard.docs[hit.ref];
+              if (tiers[hit.ref] === undefined || lk.tier < tiers[hit.ref]) tiers[hit.ref] = lk.tier;
+            });
+          });
+        });
+        if (best === null) { best = tiers; return; }
+        var merged = {};
+        Object.keys(best).forEach(function (ref) {
+          if (tiers[ref] !== undefined) merged[ref] = best[ref] + tiers[ref];
+        });
+        best = merged;
+      });
+      var persons = Object.keys(best || {}).filter(function (ref) {
+        return p.filters.every(function (f) { return passesFilter(f, docs[ref], manifest); });
+      }).map(function (ref) {
+        return {ref: ref, pid: parseInt(ref, 36), doc: docs[ref], score: best[ref]};
+      });
+      persons.sort(function (a, b) {
+        return a.score - b.score || (a.doc[0] < b.doc[0] ? -1 : a.doc[0] > b.doc[0] ? 1 : 0) || a.pid - b.pid;
+      });
+      var programs = null;
+      p.filters.forEach(function (f) { if (f.kind === 'program') programs = (programs || []).concat(f.match); });
+      persons.forEach(function (person) {
+        var recs = expand(person, manifest).filter(function (r) {
+          return !programs || programs.indexOf(r.program) >= 0;
+        });
+        if (recs.length) result.persons += 1;
+        recs.forEach(function (r) { result.records.push(r); });
+      });
+      return result;
+    });
+  }
+
+  // A person's display row → one object per record.
+  function expand(person, manifest) {
+    var d = person.doc, flat = d[3], extra = d[4] || {}, village = manifest.villages[d[2]];
+    var town = manifest.towns[village[0]], out = [];
+    for (var i = 0, n = 0; i < flat.length; i += 3, n++) {
+      var batch = manifest.batches[flat[i]], more = extra[n];
+      var ref = batch[0] + '-' + flat[i + 1];
+      out.push({
+        name: d[0], id: d[1], township: town[0], village: village[1],
+        program: batch[1], programName: manifest.programs[batch[1]] || batch[1],
+        amount: flat[i + 2], date: more ? more[1] : batch[3], status: more ? more[0] : '',
+        ref: ref, url: village[2] + batch[2] + '#' + manifest.anchor + ref, score: person.score
+      });
+    }
+    out.sort(function (a, b) { return a.date < b.date ? 1 : a.date > b.date ? -1 : 0; });
+    return out;
+  }
+
+  function placeLinks(parts, manifest) {
+    var links = [];
+    parts.forEach(function (part) {
+      if (part.kind === 'village') {
+        part.match.forEach(function (vi) {
+          var v = manifest.villages[vi];
+          links.push({label: manifest.towns[v[0]][0] + v[1], url: v[2]});
+        });
+      } else if (part.kind === 'town') {
+        part.match.forEach(function (ti) {
+          links.push({label: manifest.towns[ti][0], url: manifest.towns[ti][4]});
+        });
+      }
+    });
+    return links;
+  }
+
+  var core = {normalize: normalize, parseQuery: parseQuery, plan: plan, run: run,
+              maskedForm: maskedForm, PAGE: PAGE};
+  root.YikatongSearch = core;
+  if (typeof module !== 'undefined' && module.exports) module.exports = core;
+
+  // --- the page -----------------------------------------------------------------------------
+
+  if (typeof document === 'undefined') return;
+
+  var form = document.getElementById('yk-search');
+  if (!form) return;
+  var input = form.querySelector('input[name="q"]');
+  var select = form.querySelector('select[name="town"]');
+  var results = document.getElementById('results');
+  var status = document.getElementById('yk-status');
+  var siteRoot = form.getAttribute('data-site-root') || '../';
+  var base = form.getAttribute('data-index') || '';
+  var shardCache = {};
+  var manifestPromise = fetchJson(base + 'manifest.json');
+  var lunrPromise = waitForLunr();
+  var sequence = 0;
+  var timer = null;
+  var filled = false;
+  var pendingTown = '';
+
+  function fetchJson(url) {
+    return fetch(url, {credentials: 'same-origin'}).then(function (r) {
+      if (!r.ok) throw new Error(url + ': ' + r.status);
+      return r.json();
+    });
+  }
+
+  function waitForLunr() {
+    return new Promise(function (resolve) {
+      (function check() { if (root.lunr) resolve(root.lunr); else setTimeout(check, 15); })();
+    });
+  }
+
+  function loadShard(manifest, file) {
+    if (!shardCache[file]) {
+      var raw = fetchJson(base + manifest.shardDir + file);
+      shardCache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
+        return {index: got[1].Index.load(got[0].index), docs: got[0].docs};
+      });
+    }
+    return shardCache[file];
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function money(n) {
+    if (n === null || n === undefined) return '';
+    return Number(n).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',') + ' 元';
+  }
+
+  function renderRecord(r) {
+    var item = el('li', 'result');
+    var link = el('a', 'result-link');
+    link.href = siteRoot + r.url;
+    var head = el('div', 'result-head');
+    head.appendChild(el('span', 'result-name', r.name));
+    head.appendChild(el('span', 'result-id', r.id));
+    link.appendChild(head);
+    link.appendChild(el('div', 'result-place', r.township + ' ' + r.village));
+    link.appendChild(el('div', 'result-program', r.programName));
+    var pay = el('div', 'result-pay');
+    pay.appendChild(el('span', 'result-amount', money(r.amount)));
+    pay.appendChild(el('span', 'result-date', r.date));
+    if (r.status) pay.appendChild(el('span', 'result-status', r.status));
+    link.appendChild(pay);
+    item.appendChild(link);
+    return item;
+  }
+
+  function renderEmpty(query) {
+    var box = el('div', 'yk-empty');
+    var p = el('p', null, '没有找到与“' + query + '”相符的记录。');
+    box.appendChild(p);
+    var tips = el('ul');
+    ['请核对姓名用字，或改用拼音（如 zhangsan）、拼音首字母（如 zs）。',
+     '试试身份证号码的后四位，或只输入名字中的一两个字。',
+     '部分补贴只公开姓氏和名字的最后一个字（如 张*三），可以加上村名或身份证后四位查找。',
+     '选择了乡镇的，请改为“全部乡镇”再试。'].forEach(function (t) { tips.appendChild(el('li', null, t)); });
+    box.appendChild(tips);
+    var ask = el('p');
+    ask.appendChild(document.createTextNode('仍然找不到？'));
+    var a = el('a', 'yk-inquiry', '在线咨询');
+    a.href = siteRoot + 'complaint/?kind=inquiry';
+    ask.appendChild(a);
+    ask.appendChild(document.createTextNode('，我们会转给负责的部门答复。'));
+    box.appendChild(ask);
+    return box;
+  }
+
+  function render(query, res) {
+    results.textContent = '';
+    results.setAttribute('aria-busy', 'false');
+    if (res.places.length) {
+      var places = el('p', 'yk-places', '相关页面：');
+      res.places.forEach(function (pl, i) {
+        var a = el('a', null, pl.label);
+        a.href = siteRoot + pl.url;
+        if (i) places.appendChild(document.createTextNode('、'));
+        places.appendChild(a);
+      });
+      results.appendChild(places);
+    }
+    if (!res.records.length) {
+      if (res.parts.some(function (p) { return p.kind === 'han' || p.kind === 'latin' || p.kind === 'mixed' || p.kind === 'digits'; }) ||
+          !res.places.length) results.appendChild(renderEmpty(query));
+      status.textContent = res.places.length ? '请输入姓名或身份证后四位查找具体记录。' : '没有找到';
+      return;
+    }
+    status.textContent = '找到 ' + res.records.length + ' 条记录（' + res.persons + ' 人）' +
+      (res.truncated ? '，结果较多，只列出了一部分' : '');
+    if (res.truncated) {
+      results.appendChild(el('p', 'yk-note',
+        '结果较多，只列出了一部分。请输入完整姓名，或加上身份证后四位、村名，或选择乡镇。'));
+    }
+    var list = el('ol', 'yk-list');
+    results.appendChild(list);
+    var shown = 0;
+    function more() {
+      res.records.slice(shown, shown + PAGE).forEach(function (r) { list.appendChild(renderRecord(r)); });
+      shown = Math.min(res.records.length, shown + PAGE);
+      if (button) button.hidden = shown >= res.records.length;
+    }
+    var button = null;
+    if (res.records.length > PAGE) {
+      button = el('button', 'yk-more', '显示更多');
+      button.type = 'button';
+      button.addEventListener('click', more);
+    }
+    more();
+    if (button) results.appendChild(button);
+  }
+
+  function syncUrl(query, town) {
+    if (!root.history || !history.replaceState) return;
+    var params = new URLSearchParams();
+    if (query) params.set('q', query);
+    if (town) params.set('town', town);
+    var qs = params.toString();
+    history.replaceState(null, '', location.pathname + (qs ? '?' + qs : ''));
+  }
+
+  function search() {
+    var query = input.value.trim(), town = currentTown();
+    var mine = ++sequence;
+    syncUrl(query, town);
+    if (!query) {
+      results.textContent = '';
+      status.textContent = '';
+      return;
+    }
+    results.setAttribute('aria-busy', 'true');
+    status.textContent = '正在查找…';
+    manifestPromise.then(function (manifest) {
+      fillTowns(manifest);
+      return lunrPromise.then(function (lunr) {
+        return run(lunr, manifest, query, town, function (file) { return loadShard(manifest, file); });
+      });
+    }).then(function (res) {
+      if (mine === sequence) render(query, res);
+    }).catch(function () {
+      if (mine !== sequence) return;
+      results.setAttribute('aria-busy', 'false');
+      status.textContent = '搜索暂时无法使用，请检查网络后重试。';
+    });
+  }
+
+  // The template may render the townships; otherwise they come from the manifest.
+  function fillTowns(manifest) {
+    if (!select || filled) return;
+    filled = true;
+    var have = Array.from(select.options).map(function (o) { return o.value; });
+    manifest.towns.forEach(function (t) {
+      if (have.indexOf(t[0]) >= 0) return;
+      var o = el('option', null, t[0]);
+      o.value = t[0];
+      select.appendChild(o);
+    });
+    manifest.towns.forEach(function (t) { if (t[1] && t[1] === pendingTown) pendingTown = t[0]; });
+    if (pendingTown) select.value = pendingTown;
+    pendingTown = '';
+  }
+
+  function currentTown() {
+    return pendingTown || (select ? select.value : '');
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+  input.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, 250);
+  });
+  if (select) select.addEventListener('change', function () { pendingTown = ''; search(); });
+
+  var params = new URLSearchParams(location.search);
+  if (params.get('q')) input.value = params.get('q');
+  if (params.get('town') && select) {
+    select.value = params.get('town');
+    if (select.value !== params.get('town')) pendingTown = params.get('town');
+  }
+  if (input.value.trim()) search();
+  else manifestPromise.then(fillTowns, function () {});
+})(typeof window !== 'undefined' ? window : this);
