@@ -255,6 +255,8 @@ def _program_batches(rng: np.random.Generator, program: dict[str, Any], people: 
                 continue
             churn = rng.random(len(base)) < 0.03
             chosen = np.sort(base[~churn])
+            if len(chosen) == 0:
+                continue
             batches.append(_batch(rng, program, people.iloc[chosen], year, period, produced, as_of))
     return batches
 

@@ -1,0 +1,170 @@
+"""End to end: sample → build → what a citizen, a clerk and an auditor would check."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from generator import mask
+from generator.build import build_site
+from generator.cli import main
+from generator.errors import InvalidInput, LeakFound
+from generator.load import load_batches
+from generator.scan import scan_site
+from tests.conftest import AS_OF
+
+MASKED_ID = re.compile(r"^[0-9]{0,6}\*+[0-9X]{0,4}$")
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _record_pages(site: Path) -> list[Path]:
+    return sorted(p for p in (site / "t").glob("*/*/*/index.html"))
+
+
+def test_built_site_passes_the_leak_scan_with_the_inputs_exact_values(built_site: Path, sample_dir: Path) -> None:
+    assert scan_site(built_site, sample_dir) == []
+
+
+def test_home_page_has_search_townships_and_policies(built_site: Path) -> None:
+    soup = _soup(built_site / "index.html")
+    form = soup.select_one("form.yk-search")
+    assert form["action"] == "search/"
+    assert form.select_one('input[type="search"][name="q"]') is not None
+    towns = [a.get_text() for a in soup.select("ul.yk-grid a[href^='t/']")]
+    assert towns == ["福利镇", "集贤镇", "升昌镇", "丰乐镇", "太平镇", "兴安乡", "永安乡", "腰屯乡"]
+    assert len(soup.select("a[href^='programs/']")) >= 12
+
+
+def test_record_pages_show_masked_rows_with_objection_links(built_site: Path) -> None:
+    pages = _record_pages(built_site)
+    assert len(pages) > 50
+    rows_seen = 0
+    for page in pages[:40]:
+        soup = _soup(page)
+        assert soup.select_one("h1") is not None
+        for row in soup.select("tr[id^='r-']"):
+            rows_seen += 1
+            assert MASKED_ID.match(row.select_one("td.yk-id").get_text()), row
+            assert row.select_one("td[data-label='卡号']").get_text().startswith("****")
+            link = row.select_one("td.yk-act a")
+            assert link.get_text() == "对此有异议"
+            assert "complaint/?kind=complaint" in link["href"] and f"ref={row['id'][2:]}" in link["href"]
+    assert rows_seen > 0
+
+
+def test_navigation_reaches_every_record_page(built_site: Path) -> None:
+    """Home → township → village → record list, following real links."""
+    reached: set[Path] = set()
+    for town_link in _soup(built_site / "t" / "index.html").select("td a"):
+        town = (built_site / "t" / town_link["href"]).resolve()
+        for village_link in _soup(town / "index.html").select("td[data-label='村'] a"):
+            village = (town / village_link["href"]).resolve()
+            for list_link in _soup(village / "index.html").select("td[data-label='补贴项目'] a"):
+                reached.add((village / list_link["href"] / "index.html").resolve())
+    assert reached == {p.resolve() for p in _record_pages(built_site)}
+
+
+def test_no_page_loads_anything_from_another_origin(built_site: Path) -> None:
+    external = re.compile(r"^(https?:)?//", re.I)
+    for page in built_site.rglob("*.html"):
+        soup = _soup(page)
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src")):
+            for el in soup.find_all(tag):
+                value = el.get(attr)
+                assert not (value and external.match(value)), f"{page}: {el}"
+        assert "fonts.googleapis" not in page.read_text(encoding="utf-8")
+    for css in built_site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), css
+        assert "@import" not in text or "http" not in text
+
+
+def test_downloads_hold_the_same_masked_columns(built_site: Path) -> None:
+    import pandas as pd
+
+    files = sorted((built_site / "downloads" / "files").glob("*.csv"))
+    assert files
+    frame = pd.read_csv(files[0], dtype=str, keep_default_na=False)
+    assert list(frame.columns) == ["公开编号", "乡镇", "村", "组", "补贴项目", "批次", "姓名", "身份证号", "卡号",
+                                   "数量", "单位", "标准（元）", "金额（元）", "发放日期", "发放状态", "备注"]
+    assert frame["身份证号"].str.match(MASKED_ID).all()
+    from openpyxl import load_workbook
+
+    ws = load_workbook(files[0].with_suffix(".xlsx"), read_only=True).active
+    assert [c.value for c in next(ws.iter_rows(max_row=1))] == list(frame.columns)
+
+
+def _edit_first_row(data: Path, column: str, value: str) -> Path:
+    """Set one cell of the first row of a UTF-8 CSV batch (耕地地力保护补贴)."""
+    records = sorted((data / "batches").glob("*/*-gdzl/records.csv"))[0]
+    lines = records.read_text(encoding="utf-8").splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index(column)] = value
+    lines[1] = ",".join(first)
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return records
+
+
+def test_a_planted_leak_never_reaches_the_output(data_copy: Path, tmp_path: Path) -> None:
+    """An ID in 备注 and a phone in an unknown column: both stay out of every published byte."""
+    other_id = load_batches(data_copy).records.iloc[1]["id_number"]
+    records = _edit_first_row(data_copy, "备注", f"代领人{other_id}")
+    assert "联系电话" in records.read_text(encoding="utf-8").splitlines()[0]
+    _edit_first_row(data_copy, "联系电话", "13800138000")
+    out = tmp_path / "site"
+    build_site(data_copy, out, as_of=AS_OF)
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".js"):
+            content = path.read_text(encoding="utf-8", errors="replace")
+            assert other_id not in content and "13800138000" not in content, path
+    assert scan_site(out, data_copy) == []
+
+
+def test_leak_found_refuses_to_publish_and_keeps_the_previous_site(data_copy: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("previous", encoding="utf-8")
+    _edit_first_row(data_copy, "备注", "电话13800138000")
+    monkeypatch.setattr(mask, "scrub_text", lambda text: text)  # simulate a masking bug
+    with pytest.raises(LeakFound) as caught:
+        build_site(data_copy, out, as_of=AS_OF)
+    assert "泄露扫描发现" in caught.value.message and "手机号码 138…00（11 位）" in caught.value.message
+    assert (out / "index.html").read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no half-built leftovers
+
+
+def test_invalid_input_refuses_to_build_without_traceback(data_copy: Path, tmp_path: Path) -> None:
+    _edit_first_row(data_copy, "发放状态", "已发")
+    out = tmp_path / "site"
+    with pytest.raises(InvalidInput):
+        build_site(data_copy, out, as_of=AS_OF)
+    assert not out.exists()
+    result = CliRunner().invoke(main, ["-q", "build", "--data", str(data_copy), "--out", str(out), "--as-of", "2026-11-20"])
+    assert result.exit_code == 1
+    assert "只能填写 成功、失败 或 退回，不能是“已发”" in result.output
+    assert "Traceback" not in result.output
+
+
+def _digest(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_same_input_gives_byte_identical_output(built_site: Path, sample_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    again = tmp_path / "again"
+    build_site(data, again, as_of=AS_OF)
+    first, second = _digest(built_site), _digest(again)
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
