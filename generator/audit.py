@@ -629,14 +629,15 @@ def run_audit_command(data_dir: Path, out: Path, strict: bool = False,
 
 
 def _budget_line(budget: pd.DataFrame, as_of: dt.date) -> str:
-    if budget.empty:
-        return "预算执行：没有发放记录。"
-    year = str(as_of.year) if str(as_of.year) in set(budget["year"]) else str(budget["year"].max())
+    """The latest year with payments: how much was paid, and against which budget."""
+    spent = budget[budget["paid"] > 0]
+    if spent.empty:
+        return "预算执行：没有发放成功的记录。"
+    year = str(spent["year"].max())
     rows = budget[budget["year"] == year]
-    with_budget = rows[rows["budget"].notna()]
-    paid = float(rows["paid"].sum())
-    line = f"预算执行：{year} 年 {len(rows)} 项补贴已发放 {paid:,.2f} 元"
-    if not with_budget.empty and with_budget["budget"].sum() > 0:
+    with_budget = rows[rows["budget"].notna() & (rows["budget"] > 0)]
+    line = f"预算执行：{year} 年 {int((rows['paid'] > 0).sum())} 项补贴已发放 {float(rows['paid'].sum()):,.2f} 元"
+    if not with_budget.empty:
         rate = float(with_budget["paid"].sum() / with_budget["budget"].sum())
-        line += f"，有预算的 {len(with_budget)} 项执行率 {rate:.1%}"
+        line += f"，有预算的 {len(with_budget)} 项合计执行率 {rate:.1%}"
     return line + "。"
