@@ -101,13 +101,9 @@ class CaseService:
 
     def submit(self, inp: SubmissionInput, key: str | None = None) -> tuple[Submission, bool]:
         """Create a case; with an idempotency key already used, return the first case."""
-        if key is not None:
-            existing = self._by_key(key)
-            if existing is not None:
-                return existing, False
         for _attempt in range(3):
             try:
-                return self._insert(inp, key), True
+                return self._insert(inp, key)
             except IntegrityError:
                 if key is not None:
                     existing = self._by_key(key)
@@ -116,31 +112,39 @@ class CaseService:
                 log.warning("tracking number collision, retrying")
         raise ApiError(500)
 
-    def _by_key(self, key: str) -> Submission | None:
+    def _by_key(self, key: str, session: Session | None = None) -> Submission | None:
+        query = select(Submission).where(Submission.idempotency_key == key)
+        if session is not None:
+            return session.scalar(query)
         with self.db.read() as s:
-            return s.scalar(select(Submission).where(Submission.idempotency_key == key))
+            return s.scalar(query)
 
-    def _insert(self, inp: SubmissionInput, key: str | None) -> Submission:
+    def _insert(self, inp: SubmissionInput, key: str | None) -> tuple[Submission, bool]:
         routed = route(self.county, inp.kind, inp.category, inp.program, inp.township)
         today = self.today()
         clock = deadlines.on_submit(inp.kind, today, self.calendar)
+        cc = "".join(f",{d.code}" for d in routed.cc) + ("," if routed.cc else "")
         case = Submission(
             tracking_no=new_tracking_no(), query_code=new_query_code(), idempotency_key=key,
             kind=inp.kind, category=inp.category, program=inp.program, township=inp.township,
             village=inp.village, record_ref=inp.record_ref, subject=inp.subject, body=inp.body,
             name=inp.name, phone=inp.phone, anonymous=inp.anonymous,
-            department=routed.department.code, cc="".join(f",{d.code}" for d in routed.cc) + ("," if routed.cc else ""),
+            department=routed.department.code, cc=cc,
             received_on=today, state="submitted", created_at=self.now(),
             submitted_on=today, clock_start=clock.start, accept_due=clock.accept_due,
             due_date=clock.due, extended=False, reopened=0)
         with self.db.write() as s:
+            if key is not None:  # inside the write transaction: no race on SQLite
+                existing = self._by_key(key, s)
+                if existing is not None:
+                    return existing, False
             s.add(case)
             note = f"已提交，由{routed.department.name}办理"
             if routed.cc:
                 note += "，抄送" + "、".join(d.name for d in routed.cc)
             self._audit(s, CITIZEN, "submit", case, None, "submitted", note=note, public=True,
                         target=routed.target, department=routed.department.code)
-        return case
+        return case, True
 
     # --- the citizen's side ---------------------------------------------------------
 

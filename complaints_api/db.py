@@ -7,6 +7,9 @@ gunicorn workers never deadlock upgrading a read lock; they wait (busy_timeout) 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +61,10 @@ class Database:
                 self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._thread_lock = threading.Lock()
+        self._lock_path = f"{make_url(self.url).database}.writelock" if self.is_sqlite else None
+        self._lock_fd: int | None = None
+        self._lock_pid = 0
 
     def _sqlite_engine(self, begin: str, synchronous: str) -> Engine:
         engine = create_engine(self.url, connect_args={"timeout": 30})
@@ -81,8 +88,30 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction, committed on success."""
-        with self._write() as session, session.begin():
+        with self._writer_lock(), self._write() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """SQLite: queue writers on a file lock (woken at once) rather than letting them
+        poll SQLite's busy handler, whose sleeps make the latency tail long."""
+        if self._lock_path is None or self._lock_path.startswith(":memory:"):
+            yield
+            return
+        with self._thread_lock:
+            fd = self._lock_file()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock_file(self) -> int:
+        if self._lock_fd is None or self._lock_pid != os.getpid():  # fresh after fork
+            assert self._lock_path is not None
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_pid = os.getpid()
+        return self._lock_fd
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -101,3 +130,6 @@ class Database:
     def dispose(self) -> None:
         self.read_engine.dispose()
         self.write_engine.dispose()
+        if self._lock_fd is not None and self._lock_pid == os.getpid():
+            os.close(self._lock_fd)
+            self._lock_fd = None

@@ -42,7 +42,7 @@ def init_limits(app: Flask) -> Limiter:
             return str(current_app.config[setting])
         decorator = (limiter.shared_limit(value, scope=scope, methods=methods) if scope
                      else limiter.limit(value, methods=methods))
-        app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
+        app.view_functions[endpoint] = decorator(app.view_functions[endpoint])  # type: ignore[assignment]
     app.extensions["yikatong_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter))
     return limiter
