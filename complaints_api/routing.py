@@ -1,9 +1,12 @@
 """Who handles a submission: the routing table of ``data/county.yml``.
 
 ``routing:`` maps a category (or the kinds ``report`` and ``disclosure_request``) to a
-target: ``program`` (the program's department), ``township`` (the township government),
-``bank`` (the agent bank, finance copied), ``finance``, ``triage``, ``discipline``
+target: ``program`` (the program's department), ``holder`` (the body holding the
+information: the program's department, else the township), ``township`` (the township
+government), ``bank`` (the agent bank), ``finance``, ``triage``, ``discipline``
 (纪委监委), ``bank_supervision``, ``audit``, or a literal department code.
+``copy_finance_on: [category, …]`` lists categories whose cases are copied (抄送) to
+finance (default: ``payment_not_received``).
 
 * 举报 (report) goes to the ``report`` target (纪委监委) whatever the category:
   the material never reaches the officials it is about.
@@ -20,10 +23,11 @@ from generator.county import County, Department
 from .states import KINDS
 
 # Defaults the service adds to generator.county.DEFAULT_ROUTING (county.yml overrides all).
-SERVICE_ROUTING: dict[str, str] = {
+SERVICE_ROUTING: dict[str, object] = {
     "bank_misconduct": "bank_supervision",
     "report": "discipline",
-    "disclosure_request": "program",
+    "disclosure_request": "holder",
+    "copy_finance_on": ["payment_not_received"],
 }
 ROLE_TARGETS = ("finance", "triage", "discipline", "bank_supervision", "audit")
 
@@ -36,7 +40,14 @@ class Route:
 
 
 def routing_table(county: County) -> dict[str, str]:
-    return {**SERVICE_ROUTING, **county.routing}
+    """Category (or kind) → target; only string targets (settings such as lists excluded)."""
+    merged = {**SERVICE_ROUTING, **county.routing}
+    return {k: v for k, v in merged.items() if isinstance(v, str)}
+
+
+def finance_copied_on(county: County) -> set[str]:
+    value = {**SERVICE_ROUTING, **county.routing}.get("copy_finance_on") or []
+    return {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
 
 
 def categories(county: County) -> list[str]:
@@ -56,20 +67,22 @@ def route(county: County, kind: str, category: str | None = None,
         target = table["disclosure_request"]
     else:
         target = "program" if program else "triage"
-    return _resolve(county, target, program, township)
+    routed = _resolve(county, target, program, township)
+    finance = county.department_by_role("finance")
+    if (kind != "report" and category in finance_copied_on(county) and finance is not None
+            and finance.code != routed.department.code):
+        return Route(routed.department, (finance,), routed.target)
+    return routed
 
 
 def _resolve(county: County, target: str, program: str | None, township: str | None) -> Route:
-    if target == "program":
+    if target in ("program", "holder"):
         dept = _program_department(county, program) or _township_department(county, township)
     elif target == "township":
         dept = _township_department(county, township) or _program_department(county, program)
     elif target == "bank":
-        bank = next((d for d in county.departments.values() if d.kind == "bank"), None)
-        finance = county.department_by_role("finance")
-        if bank is not None:
-            return Route(bank, (finance,) if finance else (), target)
-        dept = finance
+        dept = next((d for d in county.departments.values() if d.kind == "bank"), None)
+        dept = dept or county.department_by_role("finance")
     elif target in ROLE_TARGETS:
         dept = county.department_by_role(target) or (
             next((d for d in county.departments.values() if d.kind == target), None))

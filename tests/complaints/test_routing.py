@@ -70,3 +70,18 @@ def test_submission_reports_its_department(client) -> None:  # type: ignore[no-u
     response = client.post("/api/v1/submissions", json={
         "kind": "complaint", "category": "payment_not_received", "subject": "没收到钱", "body": "卡上没到账"})
     assert response.get_json()["department"] == {"code": "nxs", "name": "集贤县农村信用合作联社"}
+
+
+def test_holder_target_and_copy_finance_on(tmp_path: Path) -> None:
+    root = write_county(tmp_path)
+    raw = yaml.safe_load((root / "county.yml").read_text(encoding="utf-8"))
+    raw["routing"] = {"disclosure_request": "holder", "copy_finance_on": ["amount"]}
+    (root / "county.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    county = load_county(root)
+    assert "copy_finance_on" not in categories(county)
+    assert route(county, "disclosure_request", None, "dibao").department.code == "mzj"
+    assert route(county, "disclosure_request", None, None, "集贤镇").department.code == "town-230521101"
+    amount = route(county, "complaint", "amount", "gdlbh")
+    assert (amount.department.code, [d.code for d in amount.cc]) == ("nyncj", ["czj"])
+    assert route(county, "complaint", "payment_not_received").cc == ()
+    assert route(county, "report", "amount", "gdlbh").cc == ()
