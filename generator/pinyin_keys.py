@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import Style, pinyin
 
@@ -59,7 +59,7 @@ class NameKeys:
     part: tuple[str, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def char_readings(char: str) -> tuple[str, ...]:
     """Every pinyin reading of one character, ü spelled ``v`` and ``u``; unknown → the char."""
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="default")
@@ -148,7 +148,11 @@ def _middot_keys(name: str) -> NameKeys:
     pieces = [p for p in _split_middot(name) if p]
     # transliterated names: the usual reading of each character, read in context
     read = pinyin(bare, style=Style.NORMAL, heteronym=False, errors="default")
-    combos = spellings([_with_u(r[0]) if r[0].isascii() else (c,) for r, c in zip(read, bare)])
+    if len(read) == len(bare):
+        syllables = [_with_u(r[0]) if r[0].isascii() else (c,) for r, c in zip(read, bare, strict=True)]
+    else:  # pypinyin joined a run of characters it cannot read
+        syllables = [_common_reading(c) for c in bare]
+    combos = spellings(syllables)
     key = [name, bare] + ["".join(c) for c in combos]
     initials = ["".join(s[0] for s in c) for c in combos]
     part = pieces[1:] + [c for c in bare[1:]]

@@ -189,7 +189,7 @@ def _persons(public: pd.DataFrame, tables: _Tables) -> _Persons:
         refs.append(np.base_repr(pid, 36).lower())
         names.append(cols["name"][lo])
         ids.append(cols["id"][lo])
-        payload.append(_person_row(cols, lo, hi, default_paid))
+        payload.append(_person_row(cols, int(lo), int(hi), default_paid))
     village = cols["vi"][boundaries] if len(frame) else np.zeros(0, dtype=int)
     return _Persons(refs, names, ids, village, payload)
 
@@ -289,18 +289,18 @@ def _shard_json(shard: _Shard, persons: _Persons) -> bytes:
         for pid, fi in plist:
             by_field[fi].append(f'"{persons.refs[pid]}":{{}}')
             vectors.setdefault((fi, pid), []).append(index)
-        fields = ",".join(f'"{f}":{{{",".join(refs)}}}' for f, refs in zip(FIELDS, by_field, strict=True))
-        inverted.append(f'[{_dumps(term)},{{"_index":{index},{fields}}}]')
+        postings = ",".join(f'"{f}":{{{",".join(refs)}}}' for f, refs in zip(FIELDS, by_field, strict=True))
+        inverted.append(f'[{_dumps(term)},{{"_index":{index},{postings}}}]')
     field_vectors = ",".join(
         f'["{FIELDS[fi]}/{persons.refs[pid]}",[{",".join(f"{i},1" for i in idx)}]]'
         for (fi, pid), idx in sorted(vectors.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     )
     pids = sorted({pid for _, plist in shard.terms for pid, _ in plist})
     docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in pids)
-    index = (f'{{"version":"{LUNR_VERSION}","fields":{_dumps(list(FIELDS))},'
+    lunr_index = (f'{{"version":"{LUNR_VERSION}","fields":{_dumps(list(FIELDS))},'
              f'"fieldVectors":[{field_vectors}],"invertedIndex":[{",".join(inverted)}],'
              f'"pipeline":[]}}')
-    return f'{{"v":1,"index":{index},"docs":{{{docs}}}}}\n'.encode()
+    return f'{{"v":1,"index":{lunr_index},"docs":{{{docs}}}}}\n'.encode()
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -273,7 +273,7 @@
       var t = manifest.towns[i];
       if (t[0] === town || t[1] === town) return {index: i, pids: [t[2], t[3]]};
     }
-    return null;
+    return {index: -1, pids: [0, 0]};  // a township with no published records
   }
 
   function queryShard(lunr, shard, lk) {

@@ -1,0 +1,339 @@
+"""generator/search_index.py and generator/pinyin_keys.py: keys, shards, budget, privacy.
+
+The node tests run the real lunr.js (``node_modules/lunr``) over every shard and drive the
+client's own search core (``generator/assets/search/search.js``) with queries.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from generator.county import load_county
+from generator.idnumber import make_id
+from generator.mask import mask_id_number, mask_name
+from generator.pinyin_keys import id_key, name_keys
+from generator.search_index import build_search_index, shard_files
+from generator.urls import record_anchor, records_url
+
+REPO = Path(__file__).resolve().parent.parent
+CHECK_SHARDS = REPO / "tests" / "js" / "check_shards.js"
+NODE = shutil.which("node")
+BUDGET_100K = 100 * 1024  # issue 3: ≤ 100 KB gzipped of index data per query at 100,000 records
+
+
+# --- pinyin keys --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "wanted", "unwanted"), [
+    ("单明秀", "shanmingxiu", "danmingxiu"),
+    ("曾乐", "zengle", "cengle"),
+    ("解放", "xiefang", "jiefang"),
+    ("仇明", "qiuming", "chouming"),
+    ("区华", "ouhua", "quhua"),
+    ("朴正", "piaozheng", "puzheng"),
+    ("查明", "zhaming", "chaming"),
+    ("盖华", "gehua", "gaihua"),
+    ("乐平", "yueping", "leping"),
+    ("尉迟华", "yuchihua", "weichihua"),
+    ("万俟明", "moqiming", "wanqiming"),
+], ids=["单", "曾", "解", "仇", "区", "朴", "查", "盖", "乐", "尉迟", "万俟"])
+def test_surnames_read_as_surnames(name: str, wanted: str, unwanted: str) -> None:
+    keys = name_keys(name)
+    assert wanted in keys.key
+    assert unwanted not in keys.key
+
+
+def test_every_reading_of_a_polyphonic_given_name() -> None:
+    keys = name_keys("张长乐")
+    assert {"zhangchangle", "zhangchangyue", "zhangzhangle", "zhangzhangyue"} <= set(keys.key)
+    assert {"zcl", "zcy", "zzl", "zzy", "~张cl", "~张zy"} <= set(keys.initials)
+
+
+def test_u_umlaut_typed_as_v_or_u() -> None:
+    keys = name_keys("吕秀")
+    assert {"lvxiu", "luxiu"} <= set(keys.key)
+
+
+def test_compound_surname_initials_and_parts() -> None:
+    keys = name_keys("欧阳明华")
+    assert "ouyangminghua" in keys.key
+    assert {"oymh", "~欧阳mh"} <= set(keys.initials)
+    assert {"明", "华", "明华", "欧阳华"} <= set(keys.part)
+
+
+def test_parts_of_a_three_character_name() -> None:
+    keys = name_keys("张明秀")
+    assert keys.key[0] == "张明秀"
+    assert {"明", "秀", "明秀", "张秀"} <= set(keys.part)
+    assert "张明" not in keys.part  # a prefix of the name: found by a prefix query on the key
+
+
+def test_masked_name_indexes_only_visible_characters() -> None:
+    keys = name_keys("张*三")
+    assert keys.key == ("张＊三",)
+    assert keys.initials == ()
+    assert set(keys.part) == {"三", "张三", "zhangsan"}
+    assert name_keys("欧阳*").key == ("欧阳＊",)
+    assert name_keys("欧阳*").part == ()
+
+
+def test_middot_name() -> None:
+    keys = name_keys("阿不都·热合曼")
+    assert {"阿不都·热合曼", "阿不都热合曼", "abudoureheman"} <= set(keys.key)
+    assert "热合曼" in keys.part
+
+
+def test_character_pypinyin_cannot_read_stays_searchable() -> None:
+    keys = name_keys("张㐂")
+    assert "张㐂" in keys.key
+    assert "㐂" in keys.part
+
+
+@pytest.mark.parametrize(("shown", "key"), [
+    ("230521********123X", "123x"), ("**************0042", "0042"), ("230521**********", None),
+], ids=["head-and-tail", "tail-only", "no-tail"])
+def test_id_key_is_the_shown_last_four(shown: str, key: str | None) -> None:
+    assert id_key(shown) == key
+
+
+# --- building -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from generator.sample import write_sample
+
+    data = tmp_path_factory.mktemp("county") / "data"
+    write_sample(data, records=60, seed=3)
+    return load_county(data)
+
+
+def make_public(county: Any, people: list[tuple[str, str, str]], rows_each: int = 2) -> pd.DataFrame:
+    """A masked frame like ``mask_records``'s: (name, program, raw ID) per person."""
+    town = county.townships[0]
+    rows = []
+    for n, (name, program, id_number) in enumerate(people):
+        policy = county.programs[program].disclosure
+        for k in range(rows_each):
+            year = 2026 - k
+            rows.append({
+                "ref": f"{year}-{program}-{n + 2}", "batch_id": f"{year}-{program}", "program": program,
+                "period": str(year), "year": str(year), "township": town.name,
+                "village": town.villages[n % len(town.villages)].name, "group": "1",
+                "quantity": 10.0, "standard": 100.0, "amount": 1000.0 + n + k / 4,
+                "paid_on": f"{year}-05-27", "pay_status": "成功" if k == 0 else "退回",
+                "name_shown": mask_name(name, policy.name),
+                "id_shown": mask_id_number(id_number, policy.id_head, policy.id_tail),
+                "card_shown": "****1234", "remark_shown": "", "sensitive": policy.sensitive,
+            })
+    return pd.DataFrame(rows)
+
+
+def person_id(n: int) -> str:
+    import datetime as dt
+
+    return make_id("230521", dt.date(1950 + n % 40, 1 + n % 12, 1 + n % 28), n)
+
+
+PEOPLE = [
+    ("王大娘", "gdzl"), ("单明秀", "gdzl"), ("尉迟长乐", "gdzl"), ("欧阳明华", "gdzl"),
+    ("吕秀", "gdzl"), ("阿不都·热合曼", "gdzl"), ("张㐂", "gdzl"), ("王明三", "nccb"),
+    ("李四", "nccb"), ("赵五一", "nccb"),
+]
+
+
+@pytest.fixture(scope="module")
+def public(county: Any) -> pd.DataFrame:
+    return make_public(county, [(name, program, person_id(n)) for n, (name, program) in enumerate(PEOPLE)])
+
+
+@pytest.fixture(scope="module")
+def built(public: pd.DataFrame, county: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    build_search_index(public, county, out)
+    return out
+
+
+def run_node(site: Path, queries: list[dict[str, str]], tmp: Path) -> dict[str, Any]:
+    if NODE is None or not (REPO / "node_modules" / "lunr").exists():
+        pytest.skip("node and node_modules/lunr are needed (make install)")
+    spec = tmp / "queries.json"
+    spec.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([NODE, str(CHECK_SHARDS), str(site), str(spec)],
+                          capture_output=True, text=True, check=True, timeout=120)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_build_writes_manifest_shards_and_assets(built: Path, public: pd.DataFrame) -> None:
+    search = built / "search"
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["records"] == len(public)
+    assert manifest["persons"] == len(PEOPLE)
+    assert {p.name for p in search.iterdir()} >= {"manifest.json", "s", "lunr.min.js", "search.js", "search.css"}
+    for _, _, file in manifest["shards"]:
+        assert (search / "s" / file).exists()
+    assert "@license MIT" in (search / "lunr.min.js").read_text(encoding="utf-8")[:300]
+
+
+def test_shard_names_are_content_hashes(built: Path) -> None:
+    import hashlib
+
+    for path in shard_files(built):
+        assert path.stem == hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def test_same_input_same_bytes(public: pd.DataFrame, county: Any, tmp_path: Path) -> None:
+    def snapshot(out: Path) -> dict[str, bytes]:
+        build_search_index(public, county, out)
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_rebuild_removes_stale_shards(public: pd.DataFrame, county: Any, tmp_path: Path) -> None:
+    build_search_index(public, county, tmp_path)
+    build_search_index(public.iloc[:4], county, tmp_path)
+    manifest = json.loads((tmp_path / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert {p.name for p in shard_files(tmp_path)} == {s[2] for s in manifest["shards"]}
+
+
+def test_only_shown_values_are_indexed(county: Any, tmp_path: Path) -> None:
+    """Raw columns that reach the indexer by mistake never reach a shard."""
+    raw_id = person_id(77)
+    frame = make_public(county, [("王明三", "nccb", raw_id)])
+    frame["name"] = "王明三"  # raw columns an upstream bug might leave in the frame
+    frame["id_number"] = raw_id
+    frame["card_number"] = "6231015275776457083"
+    build_search_index(frame, county, tmp_path)
+    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "search").rglob("*.json"))
+    assert "王*三" in text
+    for secret in ("王明三", "明", raw_id, raw_id[-6:], raw_id[6:14], "6231015275776457083"):
+        assert secret not in text
+
+
+def test_records_link_to_their_page(built: Path, public: pd.DataFrame, county: Any, tmp_path: Path) -> None:
+    found = run_node(built, [{"q": "王大娘"}], tmp_path)["queries"][0]["records"]
+    row = public[public["name_shown"] == "王大娘"].iloc[0]
+    want = records_url(county, row["township"], row["village"], row["program"], row["year"])
+    assert {r["url"] for r in found} >= {f"{want}#{record_anchor(row['ref'])}"}
+    assert [r["date"] for r in found] == ["2026-05-27", "2025-05-27"]
+
+
+def test_node_lunr_loads_every_shard(built: Path, tmp_path: Path) -> None:
+    result = run_node(built, [], tmp_path)
+    assert result["problems"] == []
+    assert result["loaded"] == result["shards"] > 0
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("王大娘", ["王大娘"]),
+    ("wangdaniang", ["王大娘"]),
+    ("wang da niang", ["王大娘"]),
+    ("wdn", ["王大娘"]),
+    ("王dn", ["王大娘"]),
+    ("大娘", ["王大娘"]),
+    ("王娘", ["王大娘"]),
+    ("shanmingxiu", ["单明秀"]),
+    ("smx", ["单明秀"]),
+    ("尉迟长乐", ["尉迟长乐"]),
+    ("yuchichangle", ["尉迟长乐"]),
+    ("yuchizhangyue", ["尉迟长乐"]),
+    ("ouyangminghua", ["欧阳明华"]),
+    ("oymh", ["欧阳明华"]),
+    ("luxiu", ["吕秀"]),
+    ("lvxiu", ["吕秀"]),
+    ("阿不都热合曼", ["阿不都·热合曼"]),
+    ("热合曼", ["阿不都·热合曼"]),
+    ("㐂", ["张㐂"]),
+    ("王明三", ["王*三"]),
+    ("王*三", ["王*三"]),
+    ("张三丰", []),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_queries_through_the_client_core(built: Path, tmp_path: Path, query: str, names: list[str]) -> None:
+    result = run_node(built, [{"q": query}], tmp_path)["queries"][0]
+    assert sorted({r["name"] for r in result["records"]}) == names
+
+
+def test_id_suffix_and_exact_name_first(built: Path, public: pd.DataFrame, tmp_path: Path) -> None:
+    suffix = public[public["name_shown"] == "王大娘"]["id_shown"].iloc[0][-4:]
+    queries = [{"q": suffix}, {"q": suffix.lower()}, {"q": "王"}]
+    by_suffix, lower, surname = run_node(built, queries, tmp_path)["queries"]
+    assert "王大娘" in {r["name"] for r in by_suffix["records"]}
+    assert lower["records"] == by_suffix["records"]
+    assert {r["name"] for r in surname["records"]} == {"王大娘", "王*三"}
+
+
+def test_town_filter(built: Path, county: Any, tmp_path: Path) -> None:
+    other = county.townships[1].name
+    here, there = run_node(built, [{"q": "王大娘", "town": county.townships[0].name},
+                                   {"q": "王大娘", "town": other}], tmp_path)["queries"]
+    assert here["records"] and not there["records"]
+
+
+# --- scale --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    """A 20,000-record county: enough for hot keys (王, 李, 张) to span several shards."""
+    import datetime as dt
+
+    from generator.mask import mask_records
+    from generator.sample import write_sample
+    from generator.validate import validate_data
+
+    data = tmp_path_factory.mktemp("big") / "data"
+    write_sample(data, records=20_000, seed=5, as_of=dt.date(2026, 11, 20))
+    result = validate_data(data, as_of=dt.date(2026, 11, 20))
+    assert result.county is not None
+    public = mask_records(result.records, result.county)
+    public.attrs["data"] = str(data)
+    out = tmp_path_factory.mktemp("bigsite")
+    build_search_index(public, result.county, out)
+    return out, public
+
+
+def test_every_query_stays_inside_the_budget(big: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+    site, public = big
+    names = public.loc[~public["sensitive"], "name_shown"].drop_duplicates().iloc[:5].tolist()
+    suffixes = public["id_shown"].str[-4:].drop_duplicates().iloc[:3].tolist()
+    queries = [{"q": q} for q in ["王", "李", "张", "zhang", "wang", "ws", "zl", "明", "秀", "12"]
+               + names + suffixes]
+    result = run_node(site, queries, tmp_path)
+    assert result["problems"] == []
+    over = {q["q"]: q["gzipBytes"] for q in result["queries"] if q["gzipBytes"] > BUDGET_100K}
+    assert over == {}
+    assert max(len(q["shards"]) for q in result["queries"]) <= 3
+    for q in result["queries"][10:]:
+        assert q["records"], q["q"]
+
+
+def test_hot_surname_is_split_and_truncated(big: tuple[Path, pd.DataFrame], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """With small shards, 王 spans many: the query reads two and says there is more."""
+    import generator.search_index as search_index
+
+    _, public = big
+    monkeypatch.setattr(search_index, "SHARD_TARGET_BYTES", 12_000)
+    county = load_county(Path(public.attrs["data"]))
+    build_search_index(public, county, tmp_path / "site")
+    result = run_node(tmp_path / "site", [{"q": "王"}, {"q": "王", "town": county.townships[2].name}],
+                      tmp_path)["queries"]
+    for found in result:
+        assert found["truncated"] is True
+        assert len(found["shards"]) == 2
+        assert found["records"] and all(r["name"].startswith("王") for r in found["records"])
+    assert {r["township"] for r in result[1]["records"]} == {county.townships[2].name}
+
+
+def test_shards_compress_below_the_cap(big: tuple[Path, pd.DataFrame]) -> None:
+    site, _ = big
+    sizes = [len(gzip.compress(p.read_bytes())) for p in shard_files(site)]
+    assert max(sizes) < 32 * 1024
+
