@@ -1,0 +1,220 @@
+"""Public statistics (generator/stats.py): stats.json figures, determinism, pages."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from planted_data import AS_OF, REPO_DATA, write_planted
+
+from generator.audit import audit_findings
+from generator.mask import mask_records
+from generator.stats import (
+    build_stats,
+    render_budget_page,
+    render_stats_page,
+    stats_json,
+    timeliness_stats,
+)
+from generator.timeliness import on_time_rates, overall_rate
+from generator.validate import validate_data
+
+ROWS = [
+    {"id": "a", "program": "gdzl", "department": "nyncj", "produced_on": "2025-05-20", "first_published": "2025-05-30",
+     "deadline": "2025-06-09", "status": "on_time", "days_late": 0, "revisions": 0},
+    {"id": "b", "program": "ymsc", "department": "nyncj", "produced_on": "2025-10-15", "first_published": "2025-11-20",
+     "deadline": "2025-11-04", "status": "late", "days_late": 16, "revisions": 2},
+    {"id": "c", "program": "gljt", "department": "mzj", "produced_on": "2025-03-20", "first_published": "2025-03-25",
+     "deadline": "2025-04-09", "status": "on_time", "days_late": 0, "revisions": 0},
+    {"id": "d", "program": "gljt", "department": "mzj", "produced_on": "2025-06-20", "first_published": None,
+     "deadline": "2025-07-10", "status": "withdrawn", "days_late": 0, "revisions": 0},
+    {"id": "e", "program": "nccb", "department": "mzj", "produced_on": "2026-11-10", "first_published": None,
+     "deadline": "2026-11-30", "status": "notice", "days_late": 0, "revisions": 0},
+]
+COMPLAINTS = {"ok": True, "total": 7, "by_kind": {"inquiry": 4, "complaint": 2, "report": 1, "disclosure_request": 0},
+              "by_state": {"submitted": 2, "closed": 5},
+              "by_department": {"nyncj": {"name": "集贤县农业农村局", "total": 5, "open": 1, "overdue": 0,
+                                          "on_time_rate": 1.0}},
+              "on_time_rate": 0.8, "secret": "not for the page"}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    result = validate_data(write_planted(tmp_path_factory.mktemp("planted")), AS_OF)
+    return result, mask_records(result.records, result.county)
+
+
+@pytest.fixture(scope="module")
+def stats(planted) -> dict:  # type: ignore[no-untyped-def]
+    result, public = planted
+    return build_stats(public, result.county, batch_rows=ROWS)
+
+
+@pytest.fixture(scope="module")
+def sample():  # type: ignore[no-untyped-def]
+    result = validate_data(REPO_DATA, AS_OF)
+    return result, mask_records(result.records, result.county)
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def test_totals_count_successful_payments_only(stats: dict) -> None:
+    assert stats["totals"] == {"paid": 7975.52, "payments": 23, "recipients": 18, "programs": 2, "townships": 1,
+                               "failed_payments": 2, "failed_amount": 888.0}
+    assert stats["years"] == ["2025"]
+    assert stats["by_year"] == [{"year": "2025", "paid": 7975.52, "payments": 23}]
+    assert stats["data_through"] == "2025-07-05"
+
+
+def test_per_program(stats: dict) -> None:
+    programs = {p["program"]: p for p in stats["by_program"]}
+    assert programs["gdzl"]["by_year"]["2025"] == {"paid": 5311.52, "payments": 17, "recipients": 13}
+    assert programs["cxjm"]["by_year"]["2025"] == {"paid": 2664.0, "payments": 6, "recipients": 5}
+    assert programs["gdzl"]["name"] == "耕地地力保护补贴"
+    assert programs["gdzl"]["department_name"] == "集贤县农业农村局"
+    assert programs["nccb"]["paid"] == 0  # listed even without payments
+    assert [p["program"] for p in stats["by_program"]] == sorted(programs)
+
+
+def test_per_township_in_county_order(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    assert [t["township"] for t in stats["by_township"]] == [t.name for t in result.county.townships]
+    town = stats["by_township"][0]
+    assert (town["township"], town["paid"], town["by_year"]["2025"]["payments"]) == ("福利镇", 7975.52, 23)
+    assert stats["by_township"][1]["paid"] == 0
+
+
+def test_trends(stats: dict) -> None:
+    assert stats["trends"] == {"years": ["2025"], "total": [7975.52],
+                               "programs": {"cxjm": [2664.0], "gdzl": [5311.52]}}
+
+
+def test_budget_execution_matches_the_audit(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    exact = audit_findings(result.records, result.county, AS_OF).budget
+    published = {(b["program"], b["year"]): (b["paid"], b["recipients"], b["budget"]) for b in stats["budget"]}
+    assert published == {(r.program, r.year): (r.paid, r.recipients, r.budget) for r in exact.itertuples()}
+    gdzl = next(b for b in stats["budget"] if (b["program"], b["year"]) == ("gdzl", "2025"))
+    assert gdzl["rate"] == round(5311.52 / result.county.programs["gdzl"].budget[2025], 4)
+    assert gdzl["department_name"] == "集贤县农业农村局"
+
+
+def test_public_recipient_counts_equal_exact_ones_on_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+    result, public = sample
+    exact = audit_findings(result.records, result.county, AS_OF)
+    built = build_stats(public, result.county)
+    assert [(b["program"], b["year"], b["recipients"]) for b in built["budget"]] == [
+        (r.program, r.year, r.recipients) for r in exact.budget.itertuples()]
+    towns = {(r["township"], r["program"], r["year"]): r["recipients"] for r in built["budget_by_township"]}
+    assert towns == {(r.township, r.program, r.year): r.recipients for r in exact.township_budget.itertuples()}
+
+
+def test_timeliness_agrees_with_the_timeliness_page(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    county = result.county
+    mine = {d["department"]: (d["published"], d["on_time"], d["rate"]) for d in stats["timeliness"]["by_department"]}
+    theirs = {r.key: (r.published, r.on_time, round(r.rate, 4)) for r in on_time_rates(ROWS, county, "department")}
+    assert mine == theirs == {"mzj": (1, 1, 1.0), "nyncj": (2, 1, 0.5)}
+    assert stats["timeliness"]["rate"] == round(overall_rate(ROWS).rate, 4) == 0.6667
+    assert timeliness_stats([], county) == {"by_department": [], "published": 0, "on_time": 0, "rate": None,
+                                            "batches": 0}
+
+
+def test_without_batch_rows_or_complaints(planted) -> None:  # type: ignore[no-untyped-def]
+    result, public = planted
+    built = build_stats(public, result.county)
+    assert built["timeliness"] is None and built["complaints"] is None
+
+
+def test_complaints_keep_only_the_public_keys(planted) -> None:  # type: ignore[no-untyped-def]
+    result, public = planted
+    built = build_stats(public, result.county, complaints=COMPLAINTS)
+    assert set(built["complaints"]) == {"total", "by_kind", "by_state", "by_department", "on_time_rate"}
+
+
+# ---------------------------------------------------------------- stats.json
+
+
+def test_stats_json_is_deterministic_and_order_independent(planted) -> None:  # type: ignore[no-untyped-def]
+    result, public = planted
+    first = stats_json(build_stats(public, result.county, batch_rows=ROWS))
+    shuffled = public.sample(frac=1.0, random_state=3)
+    assert stats_json(build_stats(shuffled, result.county, batch_rows=ROWS)) == first
+    assert first == stats_json(json.loads(first))
+
+
+def test_stats_json_is_plain_json_without_personal_data(sample) -> None:  # type: ignore[no-untyped-def]
+    result, public = sample
+    text = stats_json(build_stats(public, result.county, batch_rows=ROWS))
+    parsed = json.loads(text)  # strict: NaN would fail here
+    assert list(parsed) == sorted(parsed)
+    assert not re.search(r"\d{17}[\dX]|\d{12,}", text)
+    for value in set(result.records["id_number"]) | set(result.records["name"]):
+        assert value not in text
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def test_stats_page_structure(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    soup = BeautifulSoup(render_stats_page(stats, result.county), "html.parser")
+    root = soup.find(True)
+    assert root.name == "div" and "yk-stats" in root["class"]
+    assert [s["id"] for s in soup.select("section")] == ["by-year", "by-program", "trend", "by-township", "budget",
+                                                         "timeliness"]
+    assert soup.select_one('a[href="../data/stats.json"]') is not None
+    assert soup.select_one('a[href="budget/"]') is not None
+    for svg in soup.select("svg"):
+        assert svg["role"] == "img" and svg["width"] == "100%" and svg.find("title").text
+
+
+def test_complaint_block_hidden_until_the_service_answers(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    soup = BeautifulSoup(render_stats_page(stats, result.county), "html.parser")
+    block = soup.select_one("div#complaint-stats")
+    assert block["data-src"] == "../api/v1/stats"
+    assert block.has_attr("hidden")
+    assert json.loads(block["data-departments"])["nyncj"] == "集贤县农业农村局"
+    script = soup.find("script").string
+    assert 'fetch(box.getAttribute("data-src")' in script and "box.hidden = true" in script
+
+
+def test_complaint_block_prefilled_when_the_build_has_figures(planted) -> None:  # type: ignore[no-untyped-def]
+    result, public = planted
+    built = build_stats(public, result.county, complaints=COMPLAINTS)
+    soup = BeautifulSoup(render_stats_page(built, result.county), "html.parser")
+    block = soup.select_one("div#complaint-stats")
+    assert not block.has_attr("hidden")
+    assert block.select_one('[data-part="total"]').text == "共收到 7 件，按期办结率 80.0%。"
+    kinds = [[td.text for td in tr.select("td")] for tr in block.select('[data-part="by_kind"] tr')]
+    assert kinds == [["投诉", "2"], ["信息公开申请", "0"], ["咨询", "4"], ["举报", "1"]]
+    assert "timeliness" not in [s["id"] for s in soup.select("section")]
+
+
+def test_budget_page(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    soup = BeautifulSoup(render_budget_page(stats, result.county), "html.parser")
+    years = [s["id"] for s in soup.select("section[id^=budget-]")]
+    assert years == ["budget-2026", "budget-2025", "budget-2024"]
+    rows = soup.select("#budget-2025 table tbody tr")
+    gdzl = next(r for r in rows if r.th.text == "耕地地力保护补贴")
+    assert [td.text for td in gdzl.select("td")][2:] == ["5,311.52", f"{5311.52 / 620000 * 100:.1f}%", "13", "17"]
+    town = soup.select_one("details summary")
+    assert town.text == "福利镇：各项补贴明细"
+
+
+def test_pages_render_with_no_records(planted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    shutil.copytree(REPO_DATA / "programs", data / "programs")
+    shutil.copy(REPO_DATA / "county.yml", data / "county.yml")
+    result = validate_data(data, AS_OF)
+    built = build_stats(mask_records(result.records, result.county), result.county)
+    assert built["totals"]["paid"] == 0 and built["years"] == []
+    assert "yk-stats" in render_stats_page(built, result.county)
+    assert "yk-stats" in render_budget_page(built, result.county)
