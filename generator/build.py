@@ -20,14 +20,25 @@ import pandas as pd
 
 from . import urls
 from .county import County
+from .audit import audit_findings
 from .downloads import download_files, write_downloads
 from .errors import InvalidInput, LeakFound, YikatongError
+from .ledger import Publication, plan_publication, read_ledger, write_ledger
 from .load import Batch
 from .mask import mask_records
-from .render import BatchView, PageWriter, RenderStats, make_env, narrative_pages, render_data_pages
+from .render import (BatchView, PageWriter, RenderStats, make_env, narrative_pages, render_data_pages,
+                     render_old_version)
+from .retention import drop_small_groups, small_groups
+from .revisions import SnapshotStore, old_version, render_revision_notice, revision_notes
 from .scan import scan_site
+from .search_index import build_search_index
 from .site import extract_shells, mkdocs_build, write_docs
+from .stats import build_stats, render_budget_page, render_stats_page, stats_json
+from .template import render_guide, write_templates
+from .timeliness import (batch_rows, calendar_warnings, complaint_href, due_batches, notice_state,
+                         render_notice_banner, render_timeliness_page)
 from .validate import validate_data
+from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +62,11 @@ class BuildSummary:
 
 
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None) -> BuildSummary:
-    """Build the whole site from `data_dir` into `out` (atomically)."""
+    """Build the whole site from `data_dir` into `out` (atomically).
+
+    Also keeps ``data/ledger.csv`` and the masked snapshots under ``data/published/`` —
+    written only after the new site is in place.
+    """
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     data_dir, out = Path(data_dir), Path(out)
@@ -62,14 +77,16 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     county = result.county
     assert county is not None  # no problems means the county loaded
     summary.warnings.extend(result.warnings)
-    _log_findings(result.records, county, as_of, summary)
+    _log_findings(result.records, county, as_of)
 
-    published = [b for b in result.batches if str(b.meta.get("status", "paid")) != "withdrawn"]
-    published_ids = {b.id for b in published}
-    records = result.records[result.records["batch_id"].isin(published_ids)]
-    public = mask_records(records, county)
-    views = {b.id: _batch_view(b, county, as_of) for b in published}
-    summary.batches, summary.records = len(published), len(public)
+    calendar = WorkCalendar.from_data(data_dir, strict=False)
+    publication = plan_publication(result.batches, read_ledger(data_dir), as_of, county=county)
+    log.info(publication.summary())
+    public_all = mask_records(result.records, county)
+    store = SnapshotStore(data_dir)
+    store.stage_current(result.batches, public_all, publication.snapshot_ids)
+    state = _PublishState(result.batches, publication, store, county, calendar, as_of, public_all)
+    summary.batches, summary.records = len(state.visible_ids), len(state.shown)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
@@ -77,7 +94,7 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     src = Path(src_dir) if src_dir is not None else out.parent / f".{out.name}.src-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        _render_all(public, county, views, as_of, src, tmp, summary)
+        _render_all(state, data_dir, src, tmp, summary)
         findings = scan_site(tmp, sensitive=result.sensitive_values)
         if findings:
             raise LeakFound([str(f) for f in findings])
@@ -88,33 +105,116 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     finally:
         if own_src:
             shutil.rmtree(src, ignore_errors=True)
+    store.commit()
+    write_ledger(data_dir, publication.ledger)
+    summary.warnings.extend(calendar_warnings(calendar))
     summary.seconds = time.perf_counter() - started
     for warning in summary.warnings:
         log.warning("警告：%s", warning)
     return summary
 
 
-def _render_all(public: pd.DataFrame, county: County, views: dict[str, BatchView], as_of: dt.date,
-                src: Path, tmp: Path, summary: BuildSummary) -> None:
+class _PublishState:
+    """Everything the pages need about what is published today, computed once."""
+
+    def __init__(self, batches: list[Batch], publication: Publication, store: SnapshotStore, county: County,
+                 calendar: WorkCalendar, as_of: dt.date, public_all: pd.DataFrame):
+        self.county, self.calendar, self.as_of, self.store = county, calendar, as_of, store
+        self.publication = publication
+        self.batches = {b.id: b for b in batches}
+        self.visible_ids = set(publication.visible)
+        self.shown = public_all[public_all["batch_id"].isin(self.visible_ids)]
+        self.hidden = small_groups(self.shown, county)
+        self.listed = drop_small_groups(self.shown, self.hidden)  # search and downloads
+        self.rows = batch_rows(batches, publication.ledger, county, calendar, as_of)
+        self.views = {b: self._view(self.batches[b]) for b in sorted(self.visible_ids)}
+        self.revisions = {b: revision_notes(b, publication.ledger, store, county, calendar)
+                          for b in sorted(self.visible_ids)}
+        self.due = due_batches(batches, publication.ledger, county, calendar, as_of)
+
+    def _view(self, batch: Batch) -> BatchView:
+        program = self.county.programs[batch.program]
+        title = str(batch.meta.get("title") or f"{batch.meta.get('period', '')} {program.name}发放名单")
+        produced = batch.date("produced_on")
+        first = self.publication.ledger.first_published(batch.id) or self.as_of
+        return BatchView(id=batch.id, program=batch.program, title=title,
+                         produced_on=produced.isoformat() if produced else "",
+                         published_on=first.isoformat(), status=str(batch.meta.get("status", "paid")))
+
+    def place_extras(self, batch_id: str, township: str, village: str, url: str) -> tuple[str, str]:
+        """Notice banner and 更正说明 for one batch on one village's page."""
+        batch = self.batches[batch_id]
+        program = self.county.programs[batch.program]
+        department = self.county.departments[program.department]
+        notice = render_notice_banner(
+            notice_state(batch, self.calendar, self.as_of),
+            complaint_href(urls.relative(url, urls.COMPLAINT_URL), program.code, township, village),
+            program_name=program.name, department_name=department.short_name, phone=department.phone)
+        revisions = [r.for_place(township, village) for r in self.revisions.get(batch_id, [])]
+        revision = render_revision_notice(revisions, hidden=self.hidden, program_name=program.name,
+                                          version_href=lambda r: f"v/{r.old_hash}/") if revisions else ""
+        return notice, revision
+
+
+def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summary: BuildSummary) -> None:
+    county, as_of = state.county, state.as_of
     env = make_env()
-    downloads = download_files(public, county)
-    pages = narrative_pages(env, public, county, views, as_of, downloads)
+    downloads = download_files(state.listed, county)
+    stats = build_stats(state.shown, county, state.rows)
+    pages = narrative_pages(env, state.shown, county, state.views, as_of, downloads,
+                            deadlines=[d.line() for d in state.due])
     pages.update(_service_pages(env, county))
+    pages["timeliness/index.md"] = ("公开及时性", _raw(render_timeliness_page(state.rows, county)))
+    pages["stats/index.md"] = ("统计", _raw(render_stats_page(stats, county)))
+    pages["stats/budget/index.md"] = ("预算执行", _raw(render_budget_page(stats, county)))
+    pages["guide/index.md"] = ("报送指南", render_guide(county, "templates/"))
     t = time.perf_counter()
     write_docs(src / "docs", pages)
     mkdocs_build(MKDOCS_CONFIG, src / "docs", tmp, county.title, _nav(county, pages))
     shells = extract_shells(tmp)
     log.info("主题页面：%d 个（mkdocs-material，%.1f 秒）", len(pages), time.perf_counter() - t)
     t = time.perf_counter()
-    stats = RenderStats()
-    render_data_pages(env, PageWriter(tmp, shells, stats), public, county, views, set())
-    log.info("数据页面：%d 个（%.1f 秒）", stats.pages, time.perf_counter() - t)
+    render_stats = RenderStats()
+    writer = PageWriter(tmp, shells, render_stats)
+    render_data_pages(env, writer, state.shown, county, state.views, state.hidden, state.place_extras)
+    _render_old_versions(env, writer, state)
+    log.info("数据页面：%d 个（%.1f 秒）", render_stats.pages, time.perf_counter() - t)
     t = time.perf_counter()
-    write_downloads(public, county, tmp)
-    _write_json(tmp / "data" / "batches.json", [_batch_json(v, county) for v in sorted(views.values(), key=lambda v: v.id)])
+    write_downloads(state.listed, county, tmp)
+    write_templates(data_dir, tmp / "guide" / "templates")
+    _write_json(tmp / "data" / "batches.json", state.rows)
+    (tmp / "data" / "stats.json").write_text(stats_json(stats), encoding="utf-8")
     log.info("下载和数据文件：%.1f 秒", time.perf_counter() - t)
-    summary.pages = stats.pages + len(pages)
+    search = build_search_index(state.listed, county, tmp)
+    summary.pages = render_stats.pages + len(pages)
     summary.bytes = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+    log.info("搜索：%d 个分片", search.shards)
+
+
+def _render_old_versions(env: Any, writer: PageWriter, state: _PublishState) -> None:
+    """Each earlier version of a corrected batch stays readable, village by village."""
+    for batch_id, revisions in state.revisions.items():
+        for revision in revisions:
+            if not revision.available:
+                continue
+            old = old_version(state.store, batch_id, revision.old_hash)
+            if old is None or old.empty:
+                continue
+            hidden = small_groups(old, state.county)
+            banner = (f'<div class="admonition warning"><p class="admonition-title">旧版本</p>'
+                      f"<p>这是本批名单在 {revision.changed_on.isoformat()} 更正之前的版本，仅供查阅比对。"
+                      f"现行名单以上一级页面为准。</p></div>")
+            for (township, village, program, year), frame in old.groupby(["township", "village", "program", "year"]):
+                if state.county.township(str(township)) is None:
+                    continue
+                base = urls.records_url(state.county, str(township), str(village), str(program), str(year))
+                render_old_version(env, writer, state.county, frame, state.views[batch_id],
+                                   f"{base}v/{revision.old_hash}/", banner,
+                                   (str(township), str(village), str(program), str(year)) in hidden)
+
+
+def _raw(html: str) -> str:
+    return f'<div markdown="0">\n{html}\n</div>'
 
 
 def _service_pages(env: Any, county: County) -> dict[str, tuple[str, str]]:
@@ -131,9 +231,6 @@ def _service_pages(env: Any, county: County) -> dict[str, tuple[str, str]]:
             log.warning("页面 %s 暂不可用：%s", rel, exc)
             body = "<p>本功能正在建设中。</p>"
         pages[rel] = (title, f'<div markdown="0">\n{body}\n</div>')
-    guide = REPO_ROOT / "docs_src" / "guide.md"
-    if guide.exists():
-        pages["guide/index.md"] = ("报送指南", guide.read_text(encoding="utf-8"))
     return pages
 
 
@@ -151,27 +248,9 @@ def _nav(county: County, pages: dict[str, tuple[str, str]]) -> list[Any]:
     return nav
 
 
-def _batch_view(batch: Batch, county: County, as_of: dt.date) -> BatchView:
-    program = county.programs[batch.program]
-    title = str(batch.meta.get("title") or f"{batch.meta.get('period', '')} {program.name}发放名单")
-    produced = batch.date("produced_on")
-    return BatchView(id=batch.id, program=batch.program, title=title,
-                     produced_on=produced.isoformat() if produced else "",
-                     published_on=as_of.isoformat(), status=str(batch.meta.get("status", "paid")))
-
-
-def _batch_json(view: BatchView, county: County) -> dict[str, Any]:
-    return {"id": view.id, "program": view.program, "department": county.programs[view.program].department,
-            "produced_on": view.produced_on, "first_published": view.published_on, "status": view.status}
-
-
-def _log_findings(records: pd.DataFrame, county: County, as_of: dt.date, summary: BuildSummary) -> None:
-    try:
-        from .audit import audit_findings
-    except ImportError:
-        return
-    findings = audit_findings(records, county, as_of)
-    log.info(findings.summary_line())
+def _log_findings(records: pd.DataFrame, county: County, as_of: dt.date) -> None:
+    """Cross-check findings never block publication: one summary line in the log."""
+    log.info(audit_findings(records, county, as_of).summary_line())
 
 
 def _write_json(path: Path, data: Any) -> None:

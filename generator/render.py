@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,13 @@ def objection_link(from_url: str, program: str, township: str, village: str) -> 
     return f"{urls.relative(from_url, urls.COMPLAINT_URL)}?{query}"
 
 
+# (batch_id, township, village, page url) → (notice banner html, revision notice html)
+PlaceExtras = Callable[[str, str, str, str], tuple[str, str]]
+
+
 def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County,
-                      batches: dict[str, BatchView], totals_only: set[tuple[str, str, str, str]]) -> None:
+                      batches: dict[str, BatchView], totals_only: set[tuple[str, str, str, str]],
+                      extras: PlaceExtras | None = None) -> None:
     """Township, village and village × program × year pages."""
     tpl = env.get_template("records.html.j2")
     groups = public.groupby(["township", "village", "program", "year"], sort=True)
@@ -98,7 +103,7 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
         url = urls.records_url(county, township, village, program_code, year)
         writer.write(url, f"{village} {program.name} {year}年",
                      _records_body(tpl, url, county, program, township, village, year, frame, batches,
-                                   (township, village, program_code, year) in totals_only))
+                                   (township, village, program_code, year) in totals_only, extras))
         village_rows.setdefault((township, village), []).append({
             "href": urls.relative(urls.village_url(county, township, village), url),
             "program_name": program.name, "year": year,
@@ -109,14 +114,16 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
 
 
 def _records_body(tpl: Any, url: str, county: County, program: Program, township: str, village: str,
-                  year: str, frame: pd.DataFrame, batches: dict[str, BatchView], totals_only: bool) -> str:
+                  year: str, frame: pd.DataFrame, batches: dict[str, BatchView], totals_only: bool,
+                  extras: PlaceExtras | None = None, banner: str = "") -> str:
     batch_blocks = []
     for batch_id, rows in frame.groupby("batch_id", sort=False):
         view = batches[batch_id]
+        notice_html, revision_html = extras(batch_id, township, village, url) if extras else ("", "")
         batch_blocks.append({
             "id": batch_id, "title": view.title, "produced_on": view.produced_on,
-            "published_on": view.published_on, "notice_html": Markup(view.notice_html),
-            "revision_html": Markup(view.revision_html),
+            "published_on": view.published_on, "notice_html": Markup(notice_html),
+            "revision_html": Markup(revision_html),
             "rows": rows.to_dict("records"), "total": float(rows["amount"].sum()),
             "totals_only": totals_only, "min_group": program.disclosure.min_group,
         })
@@ -129,8 +136,19 @@ def _records_body(tpl: Any, url: str, county: County, program: Program, township
         program_href=urls.relative(url, urls.program_url(program.code)),
         objection_href=objection_link(url, program.code, township, village),
         department=department, county=county, batches=batch_blocks,
-        recipients=len(frame), total=float(frame["amount"].sum()),
+        recipients=len(frame), total=float(frame["amount"].sum()), banner=Markup(banner),
     )
+
+
+def render_old_version(env: Environment, writer: PageWriter, county: County, frame: pd.DataFrame,
+                       view: BatchView, url: str, banner: str, totals_only: bool) -> None:
+    """An earlier version of one batch's list for one village, kept readable after a 更正."""
+    first = frame.iloc[0]
+    program = county.programs[str(first["program"])]
+    old_view = BatchView(view.id, view.program, f"{view.title}（旧版本）", view.produced_on)
+    writer.write(url, f"{first['village']} {program.name} {first['year']}年（旧版本）", _records_body(
+        env.get_template("records.html.j2"), url, county, program, str(first["township"]),
+        str(first["village"]), str(first["year"]), frame, {view.id: old_view}, totals_only, None, banner))
 
 
 def _render_villages(env: Environment, writer: PageWriter, county: County,

@@ -66,6 +66,12 @@ def write_sample(out: Path, records: int = 2000, seed: int = 230521,
             _write_batch(out, batch, rng)
             batches += 1
             written += len(batch["rows"])
+    notice = _notice_batch(rng, people, as_of)
+    if notice is not None:
+        _write_batch(out, notice, rng)
+        batches += 1
+        written += len(notice["rows"])
+    _write_ledger(out, as_of)
     log.info("样例数据：%d 个批次，%d 条记录，%d 人 → %s", batches, written, len(people), out)
     return SampleSummary(batches, written, len(people), out)
 
@@ -261,6 +267,32 @@ def _program_batches(rng: np.random.Generator, program: dict[str, Any], people: 
     return batches
 
 
+def _notice_batch(rng: np.random.Generator, people: pd.DataFrame, as_of: dt.date) -> dict[str, Any] | None:
+    """New 低保 applicants in their 7-working-day village notice (公示) before approval."""
+    program = next(p for p in PROGRAMS if p["code"] == "nccb")
+    adults = np.flatnonzero(people["age"].to_numpy() >= 18)
+    if len(adults) < 3:
+        return None
+    chosen = np.sort(rng.choice(adults, size=min(len(adults), max(3, len(people) // 150)), replace=False))
+    who = people.iloc[chosen]
+    start = as_of - dt.timedelta(days=2)
+    batch = _batch(rng, program, who, as_of.year, f"{as_of.year}-{as_of.month:02d}", start, as_of)
+    batch["rows"]["paid_on"] = ""
+    batch["rows"]["pay_status"] = ""
+    batch["id"] = f"{as_of.year}-{as_of.month:02d}-nccb-gs"
+    batch["notice"] = {"status": "notice", "notice_start": start.isoformat(), "notice_days": 7}
+    batch["title"] = f"{as_of.year}年{as_of.month}月农村低保新增对象公示名单"
+    return batch
+
+
+def _write_ledger(out: Path, as_of: dt.date) -> None:
+    """A plausible publication history, so the sample's timeliness page has a past."""
+    from .ledger import seed_history, write_ledger
+    from .load import load_batches
+
+    write_ledger(out, seed_history(load_batches(out).batches, as_of))
+
+
 def _periods(program: dict[str, Any], year: int) -> list[tuple[str, dt.date]]:
     if program["_periods"] == "quarterly":
         return [(f"{year}-{m:02d}", dt.date(year, m, 20)) for m in (3, 6, 9, 12)]
@@ -320,15 +352,16 @@ def _write_batch(out: Path, batch: dict[str, Any], rng: np.random.Generator) -> 
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "program": program["code"],
-        "title": f"{batch['period'].replace('-', '年', 1)}{'月' if '-' in batch['period'] else '年度'}"
-                 f"{program['name']}发放名单",
+        "title": batch.get("title") or f"{batch['period'].replace('-', '年', 1)}"
+                 f"{'月' if '-' in batch['period'] else '年度'}{program['name']}发放名单",
         "period": batch["period"],
         "produced_on": batch["produced"].isoformat(),
-        "paid_on": batch["paid"].isoformat(),
+        "paid_on": batch["paid"].isoformat() if "notice" not in batch else None,
         "status": "paid",
+        **batch.get("notice", {}),
         "approved_by": f"{_dept_name(program['department'])}（经办）、集贤县财政局（复核）",
     }
-    _dump_yaml(folder / "batch.yml", meta, None)
+    _dump_yaml(folder / "batch.yml", {k: v for k, v in meta.items() if v is not None}, None)
     table = _clerk_table(batch["rows"], program)
     fmt = program["_format"]
     if fmt == "xlsx":
