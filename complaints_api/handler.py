@@ -26,7 +26,7 @@ from .auth import authenticate, current_actor, login_required, writer_required
 from .cases import CHINA, Actor, CaseService, Submission, action_label
 from .errors import ApiError, wants_html
 from .models import ReplyTemplate
-from .states import ACTIONS, KINDS, STATES, allowed_actions
+from .states import ACTIONS, CATEGORIES, KINDS, STATES, allowed_actions
 
 bp = Blueprint("handler", __name__, url_prefix="/handler", static_folder="static",
                static_url_path="/static")
@@ -53,7 +53,7 @@ def actor() -> Actor:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"KINDS": KINDS, "STATES": STATES, "me": current_actor(),
+    return {"KINDS": KINDS, "STATES": STATES, "CATEGORIES": CATEGORIES, "me": current_actor(),
             "dept_name": lambda code: service().department_name(code) if code else "",
             "action_label": action_label, "local_time": _local_time}
 
@@ -184,7 +184,8 @@ def _transfer_targets(case: Submission) -> list[tuple[str, str]]:
 
 def _history_row(entry: Any) -> dict[str, Any]:
     detail = json.loads(entry.detail or "{}")
-    return {"at": _local_time(entry.at), "actor": entry.actor, "department": entry.actor_department,
+    actor = {"citizen": "群众", "cli": "系统"}.get(entry.actor, entry.actor)
+    return {"at": _local_time(entry.at), "actor": actor, "department": entry.actor_department,
             "action": action_label(entry.action), "from": STATES.get(entry.from_state or "", ""),
             "to": STATES.get(entry.to_state or "", ""), "note": detail.get("note", ""),
             "reason": detail.get("reason") or detail.get("comment") or detail.get("text") or "",

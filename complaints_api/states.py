@@ -19,6 +19,17 @@ KINDS: dict[str, str] = {
     "disclosure_request": "信息公开申请",
 }
 
+CATEGORIES: dict[str, str] = {
+    "eligibility": "资格认定有误",
+    "amount": "金额有误",
+    "list": "公示名单有误",
+    "payment_not_received": "未收到补贴",
+    "delay": "发放延迟",
+    "misconduct": "干部违纪违法",
+    "bank_misconduct": "银行违规",
+    "other": "其他",
+}
+
 STATES: dict[str, str] = {
     "submitted": "已提交",
     "transferred": "已转办",
