@@ -6,7 +6,9 @@ Every state change writes one append-only audit row in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import hmac
 import json
 import logging
@@ -70,6 +72,11 @@ def new_query_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
+def idempotency_fingerprint(key: str, inp: SubmissionInput) -> str:
+    content = json.dumps([key, *dataclasses.astuple(inp)], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def normalise_tracking_no(value: str) -> str | None:
     """Upper-case, drop spaces and dashes; None when it cannot be a tracking number."""
     value = value.strip().upper().replace("-", "").replace(" ", "")
@@ -100,7 +107,11 @@ class CaseService:
     # --- submitting -----------------------------------------------------------------
 
     def submit(self, inp: SubmissionInput, key: str | None = None) -> tuple[Submission, bool]:
-        """Create a case; with an idempotency key already used, return the first case."""
+        """Create a case; a repeat with the same idempotency key returns the first case.
+
+        The stored key is a hash of the client's key and the submission's content, so a
+        guessed key never returns someone else's receipt (and its query code)."""
+        key = idempotency_fingerprint(key, inp) if key is not None else None
         for _attempt in range(3):
             try:
                 return self._insert(inp, key)

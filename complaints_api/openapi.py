@@ -91,7 +91,7 @@ def openapi_document(county: County) -> dict[str, Any]:
             "/api/v1/submissions": {"post": {
                 "summary": "提交咨询、投诉、举报或信息公开申请",
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                "description": "同一键重复提交时返回第一次创建的事项",
+                                "description": "同一键重复提交相同内容时返回第一次创建的事项（响应头 Idempotent-Replayed: true）",
                                 "schema": {"type": "string", "minLength": 1, "maxLength": 128,
                                            "pattern": "^[\\x21-\\x7e]+$"}}],
                 "requestBody": {"required": True, "content": {

@@ -118,11 +118,14 @@ def test_error_shape_for_404_405_500(app_factory) -> None:  # type: ignore[no-un
 def test_idempotency_key_returns_the_first_case(client) -> None:  # type: ignore[no-untyped-def]
     headers = {"Idempotency-Key": "tap-1234"}
     first = client.post("/api/v1/submissions", json=submission(), headers=headers)
-    second = client.post("/api/v1/submissions", json=submission(subject="又点了一次"), headers=headers)
+    second = client.post("/api/v1/submissions", json=submission(), headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.get_json() == second.get_json()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert client.get("/api/v1/stats").get_json()["total"] == 1
+    # The key is bound to the content: a guessed key never returns another person's receipt.
+    other = client.post("/api/v1/submissions", json=submission(subject="别人的事"), headers=headers)
+    assert other.get_json()["tracking_no"] != first.get_json()["tracking_no"]
     bad = client.post("/api/v1/submissions", json=submission(), headers={"Idempotency-Key": "键"})
     assert bad.get_json()["errors"] == [{"field": "Idempotency-Key", "message": "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。"}]
 
