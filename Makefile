@@ -11,7 +11,7 @@ PORT     ?= 8000
 
 install: $(STAMP) $(NODE_STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml generator/__init__.py complaints_api/__init__.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip==26.3
 	$(BIN)/python -m pip install -q -e '.[dev,prod]'
@@ -28,8 +28,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "请安装 Debian 的 chromium 包 (sudo apt-get install chromium)"; fi; }
 
+# Demo staff accounts (local only): one handler per busy department, 纪委监委, an auditor.
+DEMO_HANDLERS := nyncj:handler mzj:handler czj:handler jwjw:handler sjj:auditor
+
 demo: install
 	$(BIN)/yikatong build --data data --out site
+	$(BIN)/flask --app complaints_api init-db
+	@for pair in $(DEMO_HANDLERS); do dept=$${pair%%:*}; role=$${pair##*:}; \
+	  echo "demo-$$dept-2026" | $(BIN)/flask --app complaints_api create-handler --username demo-$$dept \
+	    --department $$dept --role $$role --password-stdin >/dev/null 2>&1 || true; done
+	@echo "演示账号（仅限本机）：demo-nyncj / demo-nyncj-2026 等，办理页面 http://127.0.0.1:$(PORT)/handler/login"
 	SESSION_COOKIE_SECURE=false $(BIN)/yikatong serve --site site --port $(PORT)
 
 test: install chromium

@@ -52,6 +52,7 @@ MESSAGES = {
     "batch_future": "batch.yml 中的 {key} {value} 晚于今天（{today}）：请核对日期。",
     "batch_status": "batch.yml 中的 status“{value}”无效：只能是 paid（已发放）、notice（公示中）或 withdrawn（撤回）。",
     "batch_notice": "batch.yml 的 status 为 notice 时必须填写 notice_start（公示开始日期，YYYY-MM-DD）。",
+    "batch_notice_days": "batch.yml 中的 notice_days“{value}”无效：应为公示的工作日天数，正整数，例如 7。",
 }
 
 
@@ -117,7 +118,7 @@ def check_batch_meta(batch: Batch, county: County | None, as_of: dt.date) -> lis
     if program and county is not None and str(program) not in county.programs:
         codes = "、".join(sorted(county.programs))
         problems.append(Problem(path, None, "program", MESSAGES["batch_program"].format(value=program, codes=codes)))
-    for key in ("produced_on", "paid_on", "notice_start"):
+    for key in ("produced_on", "paid_on", "notice_start", "changed_on"):
         value = meta.get(key)
         if not value:
             continue
@@ -131,6 +132,9 @@ def check_batch_meta(batch: Batch, county: County | None, as_of: dt.date) -> lis
         problems.append(Problem(path, None, "status", MESSAGES["batch_status"].format(value=status)))
     if status == "notice" and not meta.get("notice_start"):
         problems.append(Problem(path, None, "notice_start", MESSAGES["batch_notice"]))
+    days = meta.get("notice_days")
+    if days not in (None, "") and not (str(days).isdigit() and int(str(days)) > 0):
+        problems.append(Problem(path, None, "notice_days", MESSAGES["batch_notice_days"].format(value=days)))
     return problems
 
 

@@ -81,7 +81,10 @@ def test_dates_in_other_spellings_are_accepted(data: Path) -> None:
     ({"produced_on": "2025-06-01"}, "produced_on: batch.yml 中的 produced_on 2025-06-01 晚于今天（2025-04-01）：请核对日期。"),
     ({"status": "done"}, "status: batch.yml 中的 status“done”无效：只能是 paid（已发放）、notice（公示中）或 withdrawn（撤回）。"),
     ({"status": "notice"}, "notice_start: batch.yml 的 status 为 notice 时必须填写 notice_start（公示开始日期，YYYY-MM-DD）。"),
-], ids=["no-program", "no-produced-on", "unknown-program", "bad-date", "future", "bad-status", "notice-start"])
+    ({"changed_on": "2025-04-31"}, "changed_on: batch.yml 中的 changed_on“2025-04-31”不是有效日期：请写成 YYYY-MM-DD，例如 2025-03-31。"),
+    ({"status": "notice", "notice_start": "2025-03-25", "notice_days": "七"}, "notice_days: batch.yml 中的 notice_days“七”无效：应为公示的工作日天数，正整数，例如 7。"),
+], ids=["no-program", "no-produced-on", "unknown-program", "bad-date", "future", "bad-status", "notice-start",
+        "changed-on", "notice-days"])
 def test_batch_meta_messages(data: Path, meta: dict[str, object], expected: str) -> None:
     folder = data / "batches" / "2025" / "2025-x"
     folder.mkdir(parents=True)
