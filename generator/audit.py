@@ -276,7 +276,7 @@ class _Prepared:
         repaid = known & (repaid_on.fillna(0).to_numpy(dtype="int64") >= failed_on)
         pos = failed[~repaid]
         hit = pd.DataFrame({"pos": pos, "case": np.arange(len(pos))})
-        status = self.records["pay_status"].to_numpy()[pos].astype(object)
+        status = _take(self.records["pay_status"], pos)
         on = self.paid_on.iloc[pos]
         waited = (pd.Timestamp(self.as_of) - on).dt.days.fillna(0).astype("int64").astype(str).to_numpy()
         since = np.where(undated[pos], "",
@@ -346,7 +346,7 @@ class _Prepared:
     def _place(self, pos: np.ndarray) -> np.ndarray:
         """``批次 2025-gdzl 第 17 行`` for each row position."""
         pos = np.asarray(pos, dtype="int64")
-        return ("批次 " + self.records["batch_id"].to_numpy()[pos] + " 第 "
+        return ("批次 " + _take(self.records["batch_id"], pos) + " 第 "
                 + self.records["source_row"].to_numpy()[pos].astype(str) + " 行").astype(object)
 
     def report_rows(self, kind: str, hits: pd.DataFrame) -> pd.DataFrame:
@@ -358,22 +358,28 @@ class _Prepared:
         paid = self.paid_on.iloc[pos]
         out = pd.DataFrame({
             "问题编号": kind + "-" + pd.Series(hits["case"].to_numpy() + 1).astype(str).str.zfill(4).to_numpy(),
-            "批次": rec["batch_id"].to_numpy()[pos],
+            "批次": _take(rec["batch_id"], pos),
             "文件": _short_paths(rec["source_file"].iloc[pos]),
             "行号": rec["source_row"].to_numpy()[pos].astype("int64"),
-            "乡镇": rec["township"].to_numpy()[pos],
-            "村": rec["village"].to_numpy()[pos],
-            "姓名": [mask_name(str(n), "partial") for n in rec["name"].to_numpy()[pos]],
+            "乡镇": _take(rec["township"], pos),
+            "村": _take(rec["village"], pos),
+            "姓名": [mask_name(str(n), "partial") for n in _take(rec["name"], pos)],
             "身份证号": _mask_ids(ids),
             "卡号": np.where(cards.str.len().to_numpy() >= 8, "****" + cards.str.slice(-4).to_numpy(), "****"),
             "补贴项目": self.periods["program_name"].to_numpy()[pp],
             "期别": self.periods["label"].to_numpy()[pp],
             "金额（元）": self.amount[pos],
             "发放日期": paid.dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
-            "发放状态": rec["pay_status"].to_numpy()[pos],
+            "发放状态": _take(rec["pay_status"], pos),
             "说明": hits["sentence"].to_numpy(),
         }, columns=list(REPORT_COLUMNS))
         return out.astype({c: "object" for c in REPORT_COLUMNS if c not in ("行号", "金额（元）")})
+
+
+def _take(column: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """Values at row positions as an object array (select first: converting a whole
+    Arrow-backed string column to numpy costs far more than the rows we need)."""
+    return column.iloc[pos].to_numpy(dtype=object)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
