@@ -1,0 +1,139 @@
+"""``make bench``: speed and size of the whole product, printed as tables.
+
+Figures, not pass/fail: the budgets live in the issues and the numbers go in the notes.
+  python bench/run.py                 pipeline at 100,000 records, search, audit, complaints
+  python bench/run.py --full          also the pipeline at 1,000,000 records
+  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+WORK = ROOT / "bench" / "out"
+AS_OF = "2026-11-20"
+LIGHTHOUSE = "lighthouse@12.2.3"
+sys.path.insert(0, str(ROOT))
+
+
+def run(cmd: list[str], **kwargs: object) -> tuple[float, int]:
+    """Run a command; wall seconds and the peak RSS (MiB) of the largest child so far."""
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
+def gz(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6))
+
+
+def bench_build(records: int) -> dict[str, object]:
+    data, site = WORK / f"data-{records}", WORK / f"site-{records}"
+    shutil.rmtree(data, ignore_errors=True)
+    t_sample, _ = run([str(BIN / "yikatong"), "-q", "sample", "--out", str(data), "--records", str(records),
+                       "--as-of", AS_OF], stdout=subprocess.DEVNULL)
+    # a child process of its own so that ru_maxrss is the build's peak
+    probe = ("import resource,subprocess,sys,time;t=time.perf_counter();"
+             "subprocess.run(sys.argv[1:],check=True);"
+             "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, str(BIN / "yikatong"), "-q", "build", "--data", str(data),
+                          "--out", str(site), "--as-of", AS_OF], check=True, capture_output=True, text=True)
+    seconds, rss_kb = out.stdout.split()[-2:]
+    files = [p for p in site.rglob("*") if p.is_file()]
+    record_pages = list(site.glob("t/*/*/*/index.html"))
+    page_gz = sorted(gz(p) for p in record_pages)
+    return {
+        "records": records, "sample_s": round(t_sample, 1), "build_s": round(float(seconds), 1),
+        "peak_mib": int(rss_kb) // 1024, "files": len(files), "record_pages": len(record_pages),
+        "site_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+        "record_page_gz_kb_max": round(page_gz[-1] / 1024, 1) if page_gz else 0,
+        "record_page_gz_kb_p50": round(page_gz[len(page_gz) // 2] / 1024, 1) if page_gz else 0,
+        "home_first_load_gz_kb": round(home_first_load(site) / 1024, 1),
+    }
+
+
+def home_first_load(site: Path) -> int:
+    """Gzipped bytes of the home page and every script, style and image it loads."""
+    html = (site / "index.html").read_text(encoding="utf-8")
+    total = len(gzip.compress(html.encode(), 6))
+    for ref in re.findall(r'(?:src|href)="([^"#?]+\.(?:js|css|png|svg|ico))"', html):
+        path = site / ref.lstrip("./").lstrip("/")
+        if path.exists():
+            total += gz(path)
+    return total
+
+
+def bench_lighthouse(site: Path) -> list[dict[str, object]]:
+    """Lighthouse 12.2.3 (npm) against Debian's Chromium, mobile preset."""
+    if not (ROOT / "node_modules" / "lighthouse").exists():
+        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", LIGHTHOUSE], cwd=ROOT, check=True)
+    from generator.serve import make_app
+    from werkzeug.serving import make_server
+    import threading
+
+    server = make_server("127.0.0.1", 0, make_app(site))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.port}/"
+    record = sorted(site.glob("t/*/*/*/index.html"))[0].relative_to(site).parent.as_posix()
+    township = sorted(site.glob("t/*/index.html"))[0].relative_to(site).parent.as_posix()
+    results = []
+    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    for label, path in (("home", ""), ("township", township + "/"), ("record", record + "/")):
+        report = WORK / f"lighthouse-{label}.json"
+        subprocess.run([str(ROOT / "node_modules" / ".bin" / "lighthouse"), base + path, "--quiet",
+                        "--output=json", f"--output-path={report}", "--only-categories=performance,accessibility,best-practices",
+                        "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+                        "--disable-component-update --disable-sync --no-first-run"],
+                       check=True, env=env, cwd=ROOT)
+        cats = json.loads(report.read_text())["categories"]
+        results.append({"page": label, **{k: round(v["score"] * 100) for k, v in cats.items()}})
+    server.shutdown()
+    return results
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    lines = [" | ".join(keys), " | ".join("---" for _ in keys)]
+    lines += [" | ".join(str(r.get(k, "")) for k in keys) for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
+    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints"])
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    want = (lambda part: args.only in (None, part))
+    if want("build"):
+        sizes = [100_000, 1_000_000] if args.full else [100_000]
+        print("## Pipeline (yikatong build)\n" + table([bench_build(n) for n in sizes]), flush=True)
+    if want("lighthouse"):
+        site = WORK / "site-100000"
+        if not site.exists():
+            bench_build(100_000)
+        print("\n## Lighthouse 12.2.3, mobile preset\n" + table(bench_lighthouse(site)), flush=True)
+    for part, module in (("search", "bench.search_bench"), ("audit", "bench.audit_bench"),
+                         ("complaints", "bench.complaints_bench")):
+        if want(part):
+            print(f"\n## {part}", flush=True)
+            __import__(module, fromlist=["main"]).main([] if not args.full or part != "search" else ["--full"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
