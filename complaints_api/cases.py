@@ -98,6 +98,7 @@ class CaseService:
         self.calendar = calendar
         self.today = today
         self.discipline = discipline_departments(county)
+        self._warned_years: set[int] = set()
 
     def now(self) -> dt.datetime:
         """The current time, on ``today()``'s date (so a fixed TODAY moves the log too)."""
@@ -155,6 +156,7 @@ class CaseService:
                 note += "，抄送" + "、".join(d.name for d in routed.cc)
             self._audit(s, CITIZEN, "submit", case, None, "submitted", note=note, public=True,
                         target=routed.target, department=routed.department.code)
+        self.warn_unknown_years()
         return case, True
 
     # --- the citizen's side ---------------------------------------------------------
@@ -457,6 +459,12 @@ class CaseService:
             query = query.where(AuditEntry.actor_department == department)
         with self.db.read() as s:
             return list(s.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+    def warn_unknown_years(self) -> None:
+        """Say once per year when deadlines fell back to Monday–Friday."""
+        for year in sorted(self.calendar.unknown_years - self._warned_years):
+            self._warned_years.add(year)
+            log.warning("%s 年的节假日安排未知，期限按周一至周五计算：请在 data/holidays.yml 中补充。", year)
 
     def progress(self, case: Submission) -> tuple[int, int]:
         """(percent of time used, warning level 0/50/80/100) for an open case."""

@@ -83,3 +83,10 @@ def test_holidays_yml_supplies_later_years(tmp_path) -> None:  # type: ignore[no
         "2027:\n  holidays: [2027-01-01]\n  workdays: []\n", encoding="utf-8")
     cal = WorkCalendar.from_data(tmp_path)
     assert deadlines.on_submit("inquiry", D(2026, 12, 30), cal).due == D(2027, 1, 7)
+
+
+def test_unknown_year_falls_back_to_weekdays_with_a_warning(app, client, caplog) -> None:  # type: ignore[no-untyped-def]
+    app.config["TODAY"] = "2029-12-28"
+    response = client.post("/api/v1/submissions", json={"kind": "inquiry", "subject": "问", "body": "问"})
+    assert response.get_json()["due_date"] == "2030-01-04"
+    assert "2030 年的节假日安排未知，期限按周一至周五计算：请在 data/holidays.yml 中补充。" in caplog.text
