@@ -81,7 +81,7 @@ def township_execution(frame: pd.DataFrame, county: County, person: pd.Series) -
 def _paid_rows(frame: pd.DataFrame, person: pd.Series) -> pd.DataFrame:
     mask = paid_mask(frame)
     out = frame.loc[mask, ["township", "program", "year", "amount"]].copy()
-    out["person"] = np.asarray(person)[mask]
+    out["person"] = person.to_numpy()[mask]
     out["year"] = out["year"].astype(str)
     return out
 

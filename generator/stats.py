@@ -100,8 +100,9 @@ def timeliness_stats(batch_rows: Sequence[dict[str, Any]], county: County) -> di
 
 
 def _public_person(frame: pd.DataFrame) -> pd.Series:
-    return (frame["program"] + "|" + frame["township"] + "|" + frame["village"] + "|"
-            + frame["name_shown"] + "|" + frame["id_shown"])
+    """One integer per recipient as the pages show them (program, place, masked name and ID)."""
+    columns = ["program", "township", "village", "name_shown", "id_shown"]
+    return frame.groupby(columns, sort=False, dropna=False).ngroup()
 
 
 def _data_through(paid: pd.DataFrame) -> str | None:
