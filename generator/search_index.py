@@ -101,6 +101,7 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> S
     for name in ASSET_FILES:
         shutil.copyfile(ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
+    inline_client(search_dir / "index.html")
     summary.seconds = time.perf_counter() - started
     log.info(summary.line())
     return summary
@@ -373,6 +374,25 @@ def _range_starts(village: np.ndarray, count: int) -> list[int]:
     starts = np.searchsorted(village, np.arange(count + 1), side="left") if len(village) else \
         np.zeros(count + 1, dtype=int)
     return [int(s) for s in starts]
+
+
+SCRIPT_TAG = '<script src="search.js" async></script>'
+
+
+def inline_client(page: Path) -> bool:
+    """Put search.js inside the search page, if it has the fragment's tag.
+
+    On a slow link an external async script waits behind the theme's CSS and JavaScript;
+    inline, it runs as soon as the page is parsed and requests the query's shard at once.
+    """
+    if not page.exists():
+        return False
+    html = page.read_text(encoding="utf-8")
+    if SCRIPT_TAG not in html:
+        return False
+    code = (ASSETS_DIR / "search.js").read_text(encoding="utf-8").replace("</", "<\\/")
+    page.write_text(html.replace(SCRIPT_TAG, f"<script>{code}</script>", 1), encoding="utf-8")
+    return True
 
 
 def gzip_bytes(data: bytes) -> bytes:

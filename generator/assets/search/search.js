@@ -398,6 +398,8 @@
   var shardCache = {};
   var manifestPromise = fetchJson(base + 'manifest.json');
   var lunrPromise = waitForLunr();
+  // run() reads lunr.Query only after shards (and so lunr) have loaded
+  var lunrProxy = {get Query() { return root.lunr.Query; }};
   var sequence = 0;
   var timer = null;
   var filled = false;
@@ -410,15 +412,29 @@
     });
   }
 
+  // lunr.js is needed only once shards arrive: it loads alongside them, not before them, so
+  // on a slow link the bytes before the first shard request are the page and the manifest.
+  var lunrWanted;  // set by waitForLunr() below, before any use
   function waitForLunr() {
-    return new Promise(function (resolve) {
-      (function check() { if (root.lunr) resolve(root.lunr); else setTimeout(check, 15); })();
-    });
+    var ready = null;
+    var promise = new Promise(function (resolve, reject) { ready = {resolve: resolve, reject: reject}; });
+    lunrWanted = function () {
+      lunrWanted = function () {};
+      if (root.lunr) { ready.resolve(root.lunr); return; }
+      var tag = document.createElement('script');
+      tag.src = form.getAttribute('data-lunr') || 'lunr.min.js';
+      tag.async = true;
+      tag.onload = function () { ready.resolve(root.lunr); };
+      tag.onerror = function () { ready.reject(new Error('lunr.min.js')); };
+      document.head.appendChild(tag);
+    };
+    return promise;
   }
 
   function loadShard(manifest, file) {
     if (!shardCache[file]) {
       var raw = fetchJson(base + manifest.shardDir + file);
+      lunrWanted();
       shardCache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
         return {index: got[1].Index.load(got[0].index), docs: got[0].docs};
       });
@@ -542,9 +558,8 @@
     status.textContent = '正在查找…';
     manifestPromise.then(function (manifest) {
       fillTowns(manifest);
-      return lunrPromise.then(function (lunr) {
-        return run(lunr, manifest, query, town, function (file) { return loadShard(manifest, file); });
-      });
+      // the core plans and requests shards at once; lunr is awaited only inside loadShard
+      return run(lunrProxy, manifest, query, town, function (file) { return loadShard(manifest, file); });
     }).then(function (res) {
       if (mine === sequence) render(query, res);
     }).catch(function () {
@@ -593,4 +608,6 @@
   }
   if (input.value.trim()) search();
   else manifestPromise.then(fillTowns, function () {});
+  input.addEventListener('focus', function () { lunrWanted(); });
+  root.addEventListener('load', function () { setTimeout(function () { lunrWanted(); }, 500); });
 })(typeof window !== 'undefined' ? window : this);
