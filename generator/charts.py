@@ -88,8 +88,8 @@ def bar_chart(items: Sequence[tuple[str, float | None]], *, chart_id: str, title
             f'<rect class="bar" x="{left}" y="{y + 21}" width="{length:.1f}" height="16" '
             f'fill="{PALETTE[0]}" data-label="{escape(label)}" '
             f'data-value="{_data(value if usable else None)}"></rect>')
-        parts.append(f'<text x="{left + length + 5:.1f}" y="{y + 34}" font-size="{SMALL}">'
-                     f'{escape(value_text(value) if usable else value_text(float("nan")))}</text>')
+        shown = value_text(value if usable and value is not None else float("nan"))
+        parts.append(f'<text x="{left + length + 5:.1f}" y="{y + 34}" font-size="{SMALL}">{escape(shown)}</text>')
     if reference is not None and items:
         x = left + reference / scale_max * span
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 6}" stroke="{TEXT_COLOUR}" '

@@ -85,15 +85,15 @@ def timeliness_stats(batch_rows: Sequence[dict[str, Any]], county: County) -> di
         counts["published"] += 1
         counts["on_time"] += int(row.get("days_late", 0) == 0)
         counts["days_late"] = max(counts["days_late"], int(row.get("days_late", 0)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, c in sorted(groups.items()):
         department = county.departments.get(code)
         rows.append({"department": code, "name": department.name if department else (code or "未登记部门"),
                      "published": c["published"], "on_time": c["on_time"],
                      "late": c["published"] - c["on_time"], "max_days_late": c["days_late"],
                      "rate": round(c["on_time"] / c["published"], 4)})
-    published = sum(r["published"] for r in rows)
-    on_time = sum(r["on_time"] for r in rows)
+    published = sum(c["published"] for c in groups.values())
+    on_time = sum(c["on_time"] for c in groups.values())
     return {"by_department": rows, "published": published, "on_time": on_time,
             "rate": round(on_time / published, 4) if published else None,
             "batches": len(batch_rows)}

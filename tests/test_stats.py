@@ -218,3 +218,66 @@ def test_pages_render_with_no_records(planted, tmp_path: Path) -> None:  # type:
     assert built["totals"]["paid"] == 0 and built["years"] == []
     assert "yk-stats" in render_stats_page(built, result.county)
     assert "yk-stats" in render_budget_page(built, result.county)
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ORIGIN = "http://yikatong.test"
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def open_stats_page(browser, body: str, api):  # type: ignore[no-untyped-def]
+    """The statistics fragment at /stats/ on a 360 px screen; `api` answers /api/v1/stats."""
+    html = ('<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width"></head><body>' + body + "</body></html>")
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context.route(f"{ORIGIN}/stats/", lambda route: route.fulfill(body=html, content_type="text/html"))
+    context.route(f"{ORIGIN}/api/v1/stats", api)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{ORIGIN}/stats/")
+    return context, page, errors
+
+
+@pytest.mark.browser
+def test_browser_fills_complaint_stats_from_the_service(browser, stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    answer = json.dumps(COMPLAINTS, ensure_ascii=False)
+    context, page, errors = open_stats_page(
+        browser, render_stats_page(stats, result.county),
+        lambda route: route.fulfill(body=answer, content_type="application/json"))
+    block = page.locator("#complaint-stats")
+    block.wait_for(state="visible")
+    assert block.locator('[data-part="total"]').inner_text() == "共收到 7 件，按期办结率 80.0%。"
+    kinds = block.locator('[data-part="by_kind"] tr').all_inner_texts()
+    assert [k.split("\t") for k in kinds] == [["咨询", "4"], ["投诉", "2"], ["举报", "1"], ["信息公开申请", "0"]]
+    assert block.locator('[data-part="by_department"] tr').all_inner_texts() == ["集贤县农业农村局\t5\t1\t0"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_browser_hides_complaint_stats_when_the_service_is_down(browser, stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+    result, _ = planted
+    context, page, errors = open_stats_page(browser, render_stats_page(stats, result.county),
+                                            lambda route: route.fulfill(status=503, body="down"))
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#complaint-stats").is_hidden()
+    assert page.locator("svg.yk-chart").first.bounding_box()["width"] <= 360
+    assert errors == []
+    context.close()
