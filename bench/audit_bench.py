@@ -54,7 +54,8 @@ def ensure_sample(records: int) -> tuple[Path, int]:
 
 def measure(data_dir: Path, report: Path) -> dict[str, Any]:
     """One audit run in this process: seconds per stage and peak memory."""
-    from generator.audit import ReportContext, audit_findings, write_report
+    from generator.audit import audit_findings
+    from generator.audit_report import ReportContext, write_report
     from generator.validate import validate_data
 
     cpu = [time.process_time()]

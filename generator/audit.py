@@ -27,16 +27,12 @@ from pathlib import Path
 import click
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from .budget import PAID_STATUSES, budget_execution, township_execution
 from .county import County
 from .idnumber import id_checksum_ok
 from .load import Batch
 from .mask import mask_name
-from .xlsx import save_workbook
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +40,6 @@ KINDS = ("重发", "多发", "一人多卡", "一卡多人", "漏发", "迟发",
 FAILED_STATUSES = ("失败", "退回")
 MAX_PLAUSIBLE_AGE = 110
 TOLERANCE = 0.011  # yuan: rounding of standard × quantity to cents
-EXCEL_MAX_ROWS = 1_048_575
 
 DEFINITIONS = {
     "重发": "同一人（身份证号）同一补贴同一期别成功发放两次及以上，其中有金额相同的重复笔，"
@@ -60,9 +55,6 @@ DEFINITIONS = {
 }
 REPORT_COLUMNS = ("问题编号", "批次", "文件", "行号", "乡镇", "村", "姓名", "身份证号", "卡号",
                   "补贴项目", "期别", "金额（元）", "发放日期", "发放状态", "说明")
-BUDGET_SHEET = "预算执行"
-TOWNSHIP_SHEET = "预算执行（乡镇）"
-SUMMARY_SHEET = "汇总"
 
 
 @dataclass
@@ -491,116 +483,6 @@ def _number(values: np.ndarray) -> np.ndarray:
     return text.str.replace(r"\.?0+$", "", regex=True).to_numpy().astype(object)
 
 
-# ---------------------------------------------------------------- the Excel report
-
-
-@dataclass
-class ReportContext:
-    data_dir: str
-    records: int
-    batches: int
-    problems: int
-    county_name: str
-
-
-def write_report(findings: Findings, path: Path, context: ReportContext) -> None:
-    """The Excel report: 汇总, one sheet per kind, 预算执行 and 预算执行（乡镇）."""
-    wb = Workbook(write_only=True)
-    _summary_sheet(wb, findings, context)
-    for kind in KINDS:
-        table = findings.tables[kind]
-        _table_sheet(wb, kind, list(REPORT_COLUMNS), table.head(EXCEL_MAX_ROWS).itertuples(index=False),
-                     widths=(12, 16, 34, 6, 10, 10, 8, 20, 10, 24, 12, 12, 12, 8, 70),
-                     formats={"金额（元）": "#,##0.00"})
-    budget = findings.budget
-    _table_sheet(wb, BUDGET_SHEET,
-                 ["年度", "补贴项目", "代码", "主管部门", "年度预算（元）", "已发放（元）", "执行率", "受益人数", "发放笔数"],
-                 _rows(budget, ["year", "program_name", "program", "department", "budget", "paid", "rate",
-                                "recipients", "payments"]),
-                 widths=(8, 30, 8, 20, 16, 16, 10, 10, 10),
-                 formats={"年度预算（元）": "#,##0.00", "已发放（元）": "#,##0.00", "执行率": "0.0%"})
-    towns = findings.township_budget
-    _table_sheet(wb, TOWNSHIP_SHEET,
-                 ["年度", "乡镇", "补贴项目", "代码", "已发放（元）", "发放笔数", "受益人数", "占该补贴全县发放"],
-                 _rows(towns, ["year", "township", "program_name", "program", "paid", "payments",
-                               "recipients", "share"]),
-                 widths=(8, 12, 30, 8, 16, 10, 10, 16),
-                 formats={"已发放（元）": "#,##0.00", "占该补贴全县发放": "0.0%"})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_workbook(wb, Path(path))
-
-
-def _rows(frame: pd.DataFrame, columns: list[str]):  # type: ignore[no-untyped-def]
-    if frame.empty:
-        return iter(())
-    subset = frame[columns].astype(object)
-    return subset.where(subset.notna(), None).itertuples(index=False)
-
-
-def _summary_sheet(wb: Workbook, findings: Findings, context: ReportContext) -> None:
-    ws = wb.create_sheet(SUMMARY_SHEET)
-    for col, width in zip("ABCDE", (12, 14, 14, 18, 90), strict=True):
-        ws.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    title = WriteOnlyCell(ws, f"{context.county_name}惠民惠农财政补贴资金交叉核对报告")
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    ws.append([f"核对日期：{findings.as_of.isoformat()}；数据目录：{context.data_dir}；"
-               f"共 {context.records} 条发放记录、{context.batches} 个批次。"])
-    if context.problems:
-        ws.append([f"注意：输入数据有 {context.problems} 个问题（运行 yikatong validate 查看）。"
-                   "有问题的字段已跳过，其余照常核对，结果可能不完整。"])
-    ws.append(["本报告只含脱敏的姓名、身份证号（前 6 位和后 4 位）和卡号后 4 位，供财政、审计等部门内部核查使用。"])
-    ws.append([])
-    ws.append([_bold(ws, h, bold) for h in ("问题类型", "问题数（起）", "涉及记录（行）", "涉及金额（元）", "核对口径")])
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for kind in KINDS:
-        amount = WriteOnlyCell(ws, findings.amount(kind))
-        amount.number_format = "#,##0.00"
-        definition = WriteOnlyCell(ws, DEFINITIONS[kind])
-        definition.alignment = wrap
-        ws.append([kind, findings.cases[kind], findings.rows(kind), amount, definition])
-    ws.append(["合计", findings.total_cases, sum(findings.rows(k) for k in KINDS)])
-    ws.append([])
-    ws.append(["每个问题类型一张工作表，每行写明批次、文件和 Excel 行号以及原因；同一问题编号的各行属于同一起问题。"])
-    ws.append([f"预算执行情况见“{BUDGET_SHEET}”（各补贴、各年度）和“{TOWNSHIP_SHEET}”（各乡镇）工作表；"
-               "已发放只计发放状态为“成功”的金额。"])
-    truncated = [k for k in KINDS if findings.rows(k) > EXCEL_MAX_ROWS]
-    if truncated:
-        ws.append([f"“{'”“'.join(truncated)}”超过 Excel 行数上限，只列出前 {EXCEL_MAX_ROWS} 行。"])
-
-
-def _bold(ws, value, font):  # type: ignore[no-untyped-def]
-    cell = WriteOnlyCell(ws, value)
-    cell.font = font
-    return cell
-
-
-def _table_sheet(wb: Workbook, name: str, header: list[str], rows, widths: tuple[int, ...],  # type: ignore[no-untyped-def]
-                 formats: dict[str, str]) -> None:
-    ws = wb.create_sheet(name)
-    for index, width in enumerate(widths):
-        ws.column_dimensions[_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    ws.append([_bold(ws, h, bold) for h in header])
-    formatted = [(i, fmt) for i, h in enumerate(header) for key, fmt in formats.items() if h == key]
-    for row in rows:
-        values = list(row)
-        for i, fmt in formatted:
-            if values[i] is not None:
-                cell = WriteOnlyCell(ws, float(values[i]))
-                cell.number_format = fmt
-                values[i] = cell
-        ws.append(values)
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
 # ---------------------------------------------------------------- the command
 
 
@@ -620,6 +502,8 @@ def run_audit_command(data_dir: Path, out: Path, strict: bool = False,
         return 1
     loaded = time.perf_counter() - started
     findings = audit_findings(result.records, result.county, as_of, batches=result.batches)
+    from .audit_report import ReportContext, write_report
+
     context = ReportContext(str(data_dir), len(result.records), len(result.batches),
                             len(result.problems), result.county.name)
     write_report(findings, Path(out), context)

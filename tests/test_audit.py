@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +23,8 @@ from planted_data import (
     write_planted,
 )
 
-from generator.audit import (
-    BUDGET_SHEET,
-    KINDS,
-    REPORT_COLUMNS,
-    SUMMARY_SHEET,
-    TOWNSHIP_SHEET,
-    audit_findings,
-)
+from generator.audit import KINDS, REPORT_COLUMNS, audit_findings
+from generator.audit_report import BUDGET_SHEET, SUMMARY_SHEET, TOWNSHIP_SHEET
 from generator.cli import main
 from generator.county import load_county
 from generator.idnumber import make_id
@@ -215,16 +208,27 @@ def test_report_is_deterministic(planted: Path, tmp_path: Path) -> None:
     outs = [tmp_path / "a.xlsx", tmp_path / "b.xlsx"]
     for out in outs:
         CliRunner().invoke(main, ["audit", "--data", str(planted), "--out", str(out), "--as-of", AS_OF.isoformat()])
-    assert _zip_members(outs[0]) == _zip_members(outs[1])
+    assert outs[0].read_bytes() == outs[1].read_bytes()
 
 
-def _zip_members(path: Path) -> dict[str, bytes]:
-    """Every member of the xlsx; openpyxl stamps the save time into core.xml (see xlsx.py)."""
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    members["docProps/core.xml"] = re.sub(rb"<dcterms:modified[^<]*</dcterms:modified>", b"",
-                                          members["docProps/core.xml"])
-    return members
+def test_report_formats_and_frozen_header(report) -> None:  # type: ignore[no-untyped-def]
+    out, _ = report
+    wb = openpyxl.load_workbook(out)
+    assert wb.active.title == SUMMARY_SHEET
+    sheet = wb["重发"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and sheet["L2"].number_format == "#,##0.00"
+    assert wb[BUDGET_SHEET]["G2"].number_format == "0.0%"
+    assert sheet.column_dimensions["O"].width == 70
+
+
+def test_report_drops_characters_xml_cannot_hold(tmp_path: Path) -> None:
+    from generator.audit_report import Sheet, workbook_bytes
+
+    frame = pd.DataFrame({"说明": ["a\x00b\x1fc <&>"], "金额（元）": [1.5]})
+    (tmp_path / "x.xlsx").write_bytes(workbook_bytes([Sheet("表", (10, 10), frame)]))
+    assert next(openpyxl.load_workbook(tmp_path / "x.xlsx")["表"].iter_rows(min_row=2, values_only=True)) == (
+        "abc <&>", 1.5)
 
 
 # ---------------------------------------------------------------- exit codes and bad input
