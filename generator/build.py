@@ -235,9 +235,10 @@ def _service_pages(env: Any, county: County) -> dict[str, tuple[str, str]]:
 
 
 def _nav(county: County, pages: dict[str, tuple[str, str]]) -> list[Any]:
-    programs = sorted(county.programs.values(), key=lambda p: (p.category, p.code))
+    # program pages are linked from the policy list, not the navigation: every page carries the
+    # navigation, so each entry costs bytes on thousands of pages
     nav: list[Any] = [{"首页": "index.md"}, {"查询": "search/index.md"},
-                      {"补贴政策": ["policies/index.md"] + [f"programs/{p.code}/index.md" for p in programs]},
+                      {"补贴政策": "policies/index.md"},
                       {"乡镇": "t/index.md"}]
     public_pages = [p for p in ("timeliness/index.md", "stats/index.md", "downloads/index.md") if p in pages]
     nav.append({"公开": public_pages})

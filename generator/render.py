@@ -91,52 +91,80 @@ def objection_link(from_url: str, program: str, township: str, village: str) -> 
 PlaceExtras = Callable[[str, str, str, str], tuple[str, str]]
 
 
+ROW_COLUMNS = ("ref", "batch_id", "name_shown", "id_shown", "card_shown", "group", "paid_on", "pay_status",
+               "remark_shown")
+
+
+def _row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every row as a dict of display strings, built column-wise (no per-row pandas access)."""
+    columns = {c: frame[c].astype(str).tolist() for c in ROW_COLUMNS}
+    columns["amount_text"] = frame["amount"].map("{:,.2f}".format).tolist()
+    columns["qty_text"] = frame["quantity"].map(_number_text).tolist()
+    columns["std_text"] = frame["standard"].map(_number_text).tolist()
+    columns["amount"] = frame["amount"].astype(float).tolist()
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _number_text(value: float) -> str:
+    if value != value:  # NaN: the clerk left it empty
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County,
                       batches: dict[str, BatchView], totals_only: set[tuple[str, str, str, str]],
                       extras: PlaceExtras | None = None) -> None:
     """Township, village and village × program × year pages."""
     tpl = env.get_template("records.html.j2")
-    groups = public.groupby(["township", "village", "program", "year"], sort=True)
+    public = public.reset_index(drop=True)
+    rows = _row_dicts(public)
+    groups = public.groupby(["township", "village", "program", "year"], sort=True).indices
     village_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for (township, village, program_code, year), frame in groups:
+    for (township, village, program_code, year), positions in groups.items():
         program = county.programs[program_code]
         url = urls.records_url(county, township, village, program_code, year)
+        group_rows = [rows[i] for i in positions]
         writer.write(url, f"{village} {program.name} {year}年",
-                     _records_body(tpl, url, county, program, township, village, year, frame, batches,
+                     _records_body(tpl, url, county, program, township, village, year, group_rows, batches,
                                    (township, village, program_code, year) in totals_only, extras))
         village_rows.setdefault((township, village), []).append({
             "href": urls.relative(urls.village_url(county, township, village), url),
             "program_name": program.name, "year": year,
-            "records": len(frame), "amount": float(frame["amount"].sum()),
+            "records": len(group_rows), "amount": sum(r["amount"] for r in group_rows),
         })
     _render_villages(env, writer, county, village_rows)
     _render_townships(env, writer, public, county)
 
 
 def _records_body(tpl: Any, url: str, county: County, program: Program, township: str, village: str,
-                  year: str, frame: pd.DataFrame, batches: dict[str, BatchView], totals_only: bool,
+                  year: str, rows: list[dict[str, Any]], batches: dict[str, BatchView], totals_only: bool,
                   extras: PlaceExtras | None = None, banner: str = "") -> str:
+    by_batch: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_batch.setdefault(row["batch_id"], []).append(row)
     batch_blocks = []
-    for batch_id, rows in frame.groupby("batch_id", sort=False):
+    for batch_id, batch_rows in by_batch.items():
         view = batches[batch_id]
         notice_html, revision_html = extras(batch_id, township, village, url) if extras else ("", "")
         batch_blocks.append({
             "id": batch_id, "title": view.title, "produced_on": view.produced_on,
             "published_on": view.published_on, "notice_html": Markup(notice_html),
             "revision_html": Markup(revision_html),
-            "rows": rows.to_dict("records"), "total": float(rows["amount"].sum()),
+            "rows": batch_rows, "total": sum(r["amount"] for r in batch_rows),
             "totals_only": totals_only, "min_group": program.disclosure.min_group,
         })
     batch_blocks.sort(key=lambda b: (b["produced_on"], b["id"]), reverse=True)
     department = county.departments[program.department]
+    town = county.township(township)
     return tpl.render(
         root=urls.relative(url, ""), township=township, village=village, year=year, program=program,
         town_href=urls.relative(url, urls.township_url(county, township)),
         village_href=urls.relative(url, urls.village_url(county, township, village)),
         program_href=urls.relative(url, urls.program_url(program.code)),
-        objection_href=objection_link(url, program.code, township, village),
+        objection_href=objection_link(url, program.code, town.code if town else township, village),
         department=department, county=county, batches=batch_blocks,
-        recipients=len(frame), total=float(frame["amount"].sum()), banner=Markup(banner),
+        recipients=len(rows), total=sum(r["amount"] for r in rows), banner=Markup(banner),
     )
 
 
@@ -148,7 +176,8 @@ def render_old_version(env: Environment, writer: PageWriter, county: County, fra
     old_view = BatchView(view.id, view.program, f"{view.title}（旧版本）", view.produced_on)
     writer.write(url, f"{first['village']} {program.name} {first['year']}年（旧版本）", _records_body(
         env.get_template("records.html.j2"), url, county, program, str(first["township"]),
-        str(first["village"]), str(first["year"]), frame, {view.id: old_view}, totals_only, None, banner))
+        str(first["village"]), str(first["year"]), _row_dicts(frame.assign(batch_id=view.id)),
+        {view.id: old_view}, totals_only, None, banner))
 
 
 def _render_villages(env: Environment, writer: PageWriter, county: County,
