@@ -42,8 +42,10 @@ from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MKDOCS_CONFIG = REPO_ROOT / "mkdocs.yml"
+# generator/mkdocs.yml, generator/templates and generator/docs_src are symlinks to the top-level
+# files in the repository and real copies in an installed wheel.
+PACKAGE_DIR = Path(__file__).resolve().parent
+MKDOCS_CONFIG = PACKAGE_DIR / "mkdocs.yml"
 
 
 @dataclass
@@ -77,7 +79,7 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     county = result.county
     assert county is not None  # no problems means the county loaded
     summary.warnings.extend(result.warnings)
-    _log_findings(result.records, county, as_of)
+    _log_findings(result.records, county, as_of, result.batches)
 
     calendar = WorkCalendar.from_data(data_dir, strict=False)
     publication = plan_publication(result.batches, read_ledger(data_dir), as_of, county=county)
@@ -249,9 +251,9 @@ def _nav(county: County, pages: dict[str, tuple[str, str]]) -> list[Any]:
     return nav
 
 
-def _log_findings(records: pd.DataFrame, county: County, as_of: dt.date) -> None:
+def _log_findings(records: pd.DataFrame, county: County, as_of: dt.date, batches: list[Batch]) -> None:
     """Cross-check findings never block publication: one summary line in the log."""
-    log.info(audit_findings(records, county, as_of).summary_line())
+    log.info(audit_findings(records, county, as_of, batches=batches).summary_line())
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -68,7 +68,7 @@ def validate(data_dir: Path, as_of: dt.date | None) -> None:
             click.echo(str(problem))
         click.echo(f"共发现 {len(result.problems)} 个问题，请修改后重新提交。", err=True)
         sys.exit(1)
-    click.echo(f"校验通过：{result.batches} 个批次，{result.records} 条记录。")
+    click.echo(f"校验通过：{len(result.batches)} 个批次，{len(result.records)} 条记录。")
 
 
 @main.command()

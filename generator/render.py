@@ -26,7 +26,7 @@ from .site import Shell, page_depth
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # symlink to ../templates in the repository
 CYCLES = {"yearly": "每年一次", "quarterly": "按季度发放", "monthly": "按月发放", "once": "一次性"}
 
 

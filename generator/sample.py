@@ -54,18 +54,21 @@ def write_sample(out: Path, records: int = 2000, seed: int = 230521,
         shutil.rmtree(out / sub, ignore_errors=True)
     villages = _make_villages(rng)
     _write_county(out, villages)
-    _write_programs(out, as_of)
     _write_holidays(out)
     years = list(range(as_of.year - YEARS_BACK + 1, as_of.year + 1))
     per_person = sum(p["_share"] * PERIODS_PER_YEAR[p["_periods"]] * len(years) for p in PROGRAMS)
     people = _make_people(rng, max(60, math.ceil(records * 1.085 / per_person)), villages, as_of)
     batches = 0
     written = 0
+    paid: dict[tuple[str, int], float] = {}
     for program in PROGRAMS:
         for batch in _program_batches(rng, program, people, years, as_of):
             _write_batch(out, batch, rng)
             batches += 1
             written += len(batch["rows"])
+            key = (program["code"], batch["year"])
+            paid[key] = paid.get(key, 0.0) + float(batch["rows"]["amount"].sum())
+    _write_programs(out, as_of, paid)
     notice = _notice_batch(rng, people, as_of)
     if notice is not None:
         _write_batch(out, notice, rng)
@@ -117,16 +120,15 @@ def _write_county(out: Path, villages: list[tuple[str, str, str]]) -> None:
     _dump_yaml(out / "county.yml", doc, "县情、乡镇村、部门及投诉转办规则（样例数据，人员均为虚构）")
 
 
-def _write_programs(out: Path, as_of: dt.date) -> None:
+def _write_programs(out: Path, as_of: dt.date, paid: dict[tuple[str, int], float]) -> None:
+    """The policy list; yearly budgets a little above what past years actually paid."""
     (out / "programs").mkdir(parents=True, exist_ok=True)
     for spec in PROGRAMS:
         doc = {k: v for k, v in spec.items() if not k.startswith("_")}
-        share = spec["_share"]
-        if spec["_qty"].startswith("area"):
-            per_year = 15 * spec["standard_amount"] * share * 2000
-        else:
-            per_year = spec["standard_amount"] * share * 2000 * (12 if spec["_qty"] == "months" else 1)
-        doc["budget"] = {y: round(per_year, -3) for y in range(as_of.year - 2, as_of.year + 1)}
+        years = range(as_of.year - YEARS_BACK + 1, as_of.year + 1)
+        full_year = max([paid.get((spec["code"], y), 0.0) for y in years[:-1]] or [0.0])
+        doc["budget"] = {y: float(round(max(paid.get((spec["code"], y), 0.0), full_year) * 1.04 + 500, -3))
+                         for y in years}
         doc["how_to_apply"] = (
             "本人持身份证、户口簿和社会保障卡向户籍所在村（社区）提出申请，村委会初审并张榜公示，"
             f"乡镇审核后报{_dept_name(spec['department'])}审批，资金通过社会保障卡“一卡通”发放。"

@@ -214,7 +214,7 @@ def _fill_help(sheet: Worksheet, county: County, program: Program) -> None:
     sheet.column_dimensions["A"].width = 100
 
 
-GUIDE_PATH = Path(__file__).resolve().parent.parent / "docs_src" / "guide.md"
+GUIDE_PATH = Path(__file__).resolve().parent / "docs_src" / "guide.md"  # symlink in the repository
 GUIDE_TEMPLATES_MARKER = "<!-- yikatong:templates -->"
 
 
