@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 # generator/mkdocs.yml, generator/templates and generator/docs_src are symlinks to the top-level
 # files in the repository and real copies in an installed wheel.
 PACKAGE_DIR = Path(__file__).resolve().parent
-MKDOCS_CONFIG = PACKAGE_DIR / "mkdocs.yml"
+MKDOCS_CONFIG = (PACKAGE_DIR / "mkdocs.yml").resolve()  # paths in it are relative to the real file
 
 
 @dataclass

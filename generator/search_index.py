@@ -184,7 +184,7 @@ def _persons(public: pd.DataFrame, tables: _Tables) -> _Persons:
     cols = {c: frame[c].to_numpy() for c in ("vi", "name", "id", "bi", "row", "amount",
                                               "paid_on", "status")}
     default_paid = [b[3] for b in tables.batches]
-    ends = list(boundaries[1:]) + [len(frame)]
+    ends = list(boundaries[1:]) + ([len(frame)] if len(boundaries) else [])
     refs, names, ids, payload = [], [], [], []
     for pid, (lo, hi) in enumerate(zip(boundaries, ends, strict=True)):
         refs.append(np.base_repr(pid, 36).lower())
