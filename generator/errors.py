@@ -32,13 +32,19 @@ class YikatongError(click.ClickException):
     """An expected error: the CLI prints the message, never a traceback."""
 
     exit_code = 1
+    prefix = "错误："
 
     def format_message(self) -> str:
         return self.message
 
+    def show(self, file: object = None) -> None:
+        click.echo(f"{self.prefix}{self.format_message()}", err=True)
+
 
 class InvalidInput(YikatongError):
     """Input data has problems; carries every problem found, not just the first."""
+
+    prefix = ""  # each line is already `path:row:column: message`
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=_problem_sort_key)
@@ -49,6 +55,8 @@ class InvalidInput(YikatongError):
 
 class LeakFound(YikatongError):
     """The leak scan found personal data in the output; nothing was published."""
+
+    prefix = ""
 
     def __init__(self, findings: list[str]):
         self.findings = findings

@@ -121,7 +121,9 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
     rows = _row_dicts(public)
     groups = public.groupby(["township", "village", "program", "year"], sort=True).indices
     village_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for (township, village, program_code, year), positions in groups.items():
+    for done, ((township, village, program_code, year), positions) in enumerate(groups.items(), start=1):
+        if done % 1000 == 0:
+            log.info("  名单页面 %d / %d …", done, len(groups))
         program = county.programs[program_code]
         url = urls.records_url(county, township, village, program_code, year)
         group_rows = [rows[i] for i in positions]
