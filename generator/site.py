@@ -73,6 +73,10 @@ def mkdocs_build(config_path: Path, docs_dir: Path, site_dir: Path, site_name: s
     base = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     base.update({"docs_dir": str(docs_dir.resolve()), "site_dir": str(site_dir.resolve()),
                  "site_name": site_name, "nav": nav})
+    theme = base.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        # the generated config lives elsewhere: keep the overrides relative to mkdocs.yml
+        theme["custom_dir"] = str((config_path.parent / theme["custom_dir"]).resolve())
     generated = docs_dir.parent / "mkdocs.yml"
     generated.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8")
     # mkdocs logs every page not in nav at INFO; keep our log readable
@@ -91,7 +95,7 @@ def extract_shells(site_dir: Path) -> dict[int, Shell]:
     for depth in range(1, MAX_DEPTH + 1):
         path = site_dir / SHELL_DIR / "/".join(f"d{depth}" for _ in range(depth - 1)) / "index.html"
         html = path.read_text(encoding="utf-8")
-        html = _strip_shell_artifacts(html)
+        html = _squeeze(_strip_shell_artifacts(html))
         marker = re.search(rf"<p>\s*{CONTENT_MARKER}\s*</p>", html)
         if marker is None:
             raise RuntimeError(f"shell page {path} lost its content marker")
@@ -107,6 +111,18 @@ def _strip_shell_artifacts(html: str) -> str:
     # prev/next footer links point at whatever neighbours the shell had; drop them
     html = re.sub(r'<nav class="md-footer__inner[^"]*".*?</nav>', "", html, flags=re.S)
     return html
+
+
+def _squeeze(html: str) -> str:
+    """Drop the theme's template indentation and blank lines from a shell.
+
+    Every data page carries its shell, so its whitespace is written thousands of times. Only
+    whitespace that starts with a line break is touched (a run becomes one line break), and
+    the shell holds no <pre> or <textarea> where that would show.
+    """
+    if re.search(r"<(pre|textarea)\b", html):
+        return html
+    return re.sub(r"\n\s+", "\n", html)
 
 
 def _drop_from_sitemap(site_dir: Path) -> None:

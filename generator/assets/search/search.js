@@ -384,26 +384,31 @@
   if (typeof module !== 'undefined' && module.exports) module.exports = core;
 
   // --- the page -----------------------------------------------------------------------------
+  //
+  // The search page carries this file inline in its <head>, before the theme's stylesheet:
+  // the manifest, and for a query in the URL (?q=…&town=…) its shards and lunr.js, are
+  // requested at once, while the page body and the theme's CSS are still on their way. The
+  // form is wired up when the document has been parsed (it also works placed in <body>).
 
   if (typeof document === 'undefined') return;
 
-  var form = document.getElementById('yk-search');
-  if (!form) return;
-  var input = form.querySelector('input[name="q"]');
-  var select = form.querySelector('select[name="town"]');
-  var results = document.getElementById('results');
-  var status = document.getElementById('yk-status');
-  var siteRoot = form.getAttribute('data-site-root') || '../';
-  var base = form.getAttribute('data-index') || '';
+  var base = '';  // where manifest.json lives, relative to the page (the form's data-index)
+  var lunrSrc = 'lunr.min.js';
   var shardCache = {};
   var manifestPromise = fetchJson(base + 'manifest.json');
   var lunrPromise = waitForLunr();
   // run() reads lunr.Query only after shards (and so lunr) have loaded
   var lunrProxy = {get Query() { return root.lunr.Query; }};
-  var sequence = 0;
-  var timer = null;
-  var filled = false;
-  var pendingTown = '';
+  var params = new URLSearchParams(location.search);
+  var early = null;  // the query in the URL, started before the body exists
+  if ((params.get('q') || '').trim()) {
+    early = {query: params.get('q').trim(), town: params.get('town') || ''};
+    early.promise = manifestPromise.then(function (manifest) {
+      return run(lunrProxy, manifest, early.query, early.town, function (file) { return loadShard(manifest, file); });
+    });
+    early.promise.catch(function () {});
+  }
+  manifestPromise.catch(function () {});
 
   function fetchJson(url) {
     return fetch(url, {credentials: 'same-origin'}).then(function (r) {
@@ -422,11 +427,11 @@
       lunrWanted = function () {};
       if (root.lunr) { ready.resolve(root.lunr); return; }
       var tag = document.createElement('script');
-      tag.src = form.getAttribute('data-lunr') || 'lunr.min.js';
+      tag.src = lunrSrc;
       tag.async = true;
       tag.onload = function () { ready.resolve(root.lunr); };
-      tag.onerror = function () { ready.reject(new Error('lunr.min.js')); };
-      document.head.appendChild(tag);
+      tag.onerror = function () { ready.reject(new Error(lunrSrc)); };
+      (document.head || document.documentElement).appendChild(tag);
     };
     return promise;
   }
@@ -442,172 +447,203 @@
     return shardCache[file];
   }
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
+  if (document.readyState === 'loading') {
+    document.addEventListener('readystatechange', function wait() {
+      document.removeEventListener('readystatechange', wait);
+      page();
+    });
+  } else {
+    page();
   }
 
-  function money(n) {
-    if (n === null || n === undefined) return '';
-    return Number(n).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',') + ' 元';
-  }
-
-  function renderRecord(r) {
-    var item = el('li', 'result');
-    var link = el('a', 'result-link');
-    link.href = siteRoot + r.url;
-    var head = el('div', 'result-head');
-    head.appendChild(el('span', 'result-name', r.name));
-    head.appendChild(el('span', 'result-id', r.id));
-    link.appendChild(head);
-    link.appendChild(el('div', 'result-place', r.township + ' ' + r.village));
-    link.appendChild(el('div', 'result-program', r.programName));
-    var pay = el('div', 'result-pay');
-    pay.appendChild(el('span', 'result-amount', money(r.amount)));
-    pay.appendChild(el('span', 'result-date', r.date));
-    if (r.status) pay.appendChild(el('span', 'result-status', r.status));
-    link.appendChild(pay);
-    item.appendChild(link);
-    return item;
-  }
-
-  function renderEmpty(query) {
-    var box = el('div', 'yk-empty');
-    var p = el('p', null, '没有找到与“' + query + '”相符的记录。');
-    box.appendChild(p);
-    var tips = el('ul');
-    ['请核对姓名用字，或改用拼音（如 zhangsan）、拼音首字母（如 zs）。',
-     '试试身份证号码的后四位，或只输入名字中的一两个字。',
-     '部分补贴只公开姓氏和名字的最后一个字（如 张*三），可以加上村名或身份证后四位查找。',
-     '选择了乡镇的，请改为“全部乡镇”再试。'].forEach(function (t) { tips.appendChild(el('li', null, t)); });
-    box.appendChild(tips);
-    var ask = el('p');
-    ask.appendChild(document.createTextNode('仍然找不到？'));
-    var a = el('a', 'yk-inquiry', '在线咨询');
-    a.href = siteRoot + 'complaint/?kind=inquiry';
-    ask.appendChild(a);
-    ask.appendChild(document.createTextNode('，我们会转给负责的部门答复。'));
-    box.appendChild(ask);
-    return box;
-  }
-
-  function render(query, res) {
-    results.textContent = '';
-    results.setAttribute('aria-busy', 'false');
-    if (res.places.length) {
-      var places = el('p', 'yk-places', '相关页面：');
-      res.places.forEach(function (pl, i) {
-        var a = el('a', null, pl.label);
-        a.href = siteRoot + pl.url;
-        if (i) places.appendChild(document.createTextNode('、'));
-        places.appendChild(a);
-      });
-      results.appendChild(places);
+  function page() {
+    var form = document.getElementById('yk-search');
+    if (!form) return;
+    if ((form.getAttribute('data-index') || '') !== base) {  // the index lives elsewhere: start over
+      base = form.getAttribute('data-index') || '';
+      shardCache = {};
+      early = null;
+      manifestPromise = fetchJson(base + 'manifest.json');
     }
-    if (!res.records.length) {
-      if (res.parts.some(function (p) { return p.kind === 'han' || p.kind === 'latin' || p.kind === 'mixed' || p.kind === 'digits'; }) ||
-          !res.places.length) results.appendChild(renderEmpty(query));
-      status.textContent = res.places.length ? '请输入姓名或身份证后四位查找具体记录。' : '没有找到';
-      return;
-    }
-    status.textContent = '找到 ' + res.records.length + ' 条记录（' + res.persons + ' 人）' +
-      (res.truncated ? '，结果较多，只列出了一部分' : '');
-    if (res.truncated) {
-      results.appendChild(el('p', 'yk-note',
-        '结果较多，只列出了一部分。请输入完整姓名，或加上身份证后四位、村名，或选择乡镇。'));
-    }
-    var list = el('ol', 'yk-list');
-    results.appendChild(list);
-    var shown = 0;
-    function more() {
-      res.records.slice(shown, shown + PAGE).forEach(function (r) { list.appendChild(renderRecord(r)); });
-      shown = Math.min(res.records.length, shown + PAGE);
-      if (button) button.hidden = shown >= res.records.length;
-    }
-    var button = null;
-    if (res.records.length > PAGE) {
-      button = el('button', 'yk-more', '显示更多');
-      button.type = 'button';
-      button.addEventListener('click', more);
-    }
-    more();
-    if (button) results.appendChild(button);
-  }
+    lunrSrc = form.getAttribute('data-lunr') || lunrSrc;
+    var input = form.querySelector('input[name="q"]');
+    var select = form.querySelector('select[name="town"]');
+    var results = document.getElementById('results');
+    var status = document.getElementById('yk-status');
+    var siteRoot = form.getAttribute('data-site-root') || '../';
+    var sequence = 0;
+    var timer = null;
+    var filled = false;
+    var pendingTown = '';
 
-  function syncUrl(query, town) {
-    if (!root.history || !history.replaceState) return;
-    var params = new URLSearchParams();
-    if (query) params.set('q', query);
-    if (town) params.set('town', town);
-    var qs = params.toString();
-    history.replaceState(null, '', location.pathname + (qs ? '?' + qs : ''));
-  }
+    function el(tag, cls, text) {
+      var node = document.createElement(tag);
+      if (cls) node.className = cls;
+      if (text !== undefined) node.textContent = text;
+      return node;
+    }
 
-  function search() {
-    var query = input.value.trim(), town = currentTown();
-    var mine = ++sequence;
-    syncUrl(query, town);
-    if (!query) {
+    function money(n) {
+      if (n === null || n === undefined) return '';
+      return Number(n).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',') + ' 元';
+    }
+
+    function renderRecord(r) {
+      var item = el('li', 'result');
+      var link = el('a', 'result-link');
+      link.href = siteRoot + r.url;
+      var head = el('div', 'result-head');
+      head.appendChild(el('span', 'result-name', r.name));
+      head.appendChild(el('span', 'result-id', r.id));
+      link.appendChild(head);
+      link.appendChild(el('div', 'result-place', r.township + ' ' + r.village));
+      link.appendChild(el('div', 'result-program', r.programName));
+      var pay = el('div', 'result-pay');
+      pay.appendChild(el('span', 'result-amount', money(r.amount)));
+      pay.appendChild(el('span', 'result-date', r.date));
+      if (r.status) pay.appendChild(el('span', 'result-status', r.status));
+      link.appendChild(pay);
+      item.appendChild(link);
+      return item;
+    }
+
+    function renderEmpty(query) {
+      var box = el('div', 'yk-empty');
+      var p = el('p', null, '没有找到与“' + query + '”相符的记录。');
+      box.appendChild(p);
+      var tips = el('ul');
+      ['请核对姓名用字，或改用拼音（如 zhangsan）、拼音首字母（如 zs）。',
+       '试试身份证号码的后四位，或只输入名字中的一两个字。',
+       '部分补贴只公开姓氏和名字的最后一个字（如 张*三），可以加上村名或身份证后四位查找。',
+       '选择了乡镇的，请改为“全部乡镇”再试。'].forEach(function (t) { tips.appendChild(el('li', null, t)); });
+      box.appendChild(tips);
+      var ask = el('p');
+      ask.appendChild(document.createTextNode('仍然找不到？'));
+      var a = el('a', 'yk-inquiry', '在线咨询');
+      a.href = siteRoot + 'complaint/?kind=inquiry';
+      ask.appendChild(a);
+      ask.appendChild(document.createTextNode('，我们会转给负责的部门答复。'));
+      box.appendChild(ask);
+      return box;
+    }
+
+    function render(query, res) {
       results.textContent = '';
-      status.textContent = '';
-      return;
-    }
-    results.setAttribute('aria-busy', 'true');
-    status.textContent = '正在查找…';
-    manifestPromise.then(function (manifest) {
-      fillTowns(manifest);
-      // the core plans and requests shards at once; lunr is awaited only inside loadShard
-      return run(lunrProxy, manifest, query, town, function (file) { return loadShard(manifest, file); });
-    }).then(function (res) {
-      if (mine === sequence) render(query, res);
-    }).catch(function () {
-      if (mine !== sequence) return;
       results.setAttribute('aria-busy', 'false');
-      status.textContent = '搜索暂时无法使用，请检查网络后重试。';
+      if (res.places.length) {
+        var places = el('p', 'yk-places', '相关页面：');
+        res.places.forEach(function (pl, i) {
+          var a = el('a', null, pl.label);
+          a.href = siteRoot + pl.url;
+          if (i) places.appendChild(document.createTextNode('、'));
+          places.appendChild(a);
+        });
+        results.appendChild(places);
+      }
+      if (!res.records.length) {
+        if (res.parts.some(function (p) { return p.kind === 'han' || p.kind === 'latin' || p.kind === 'mixed' || p.kind === 'digits'; }) ||
+            !res.places.length) results.appendChild(renderEmpty(query));
+        status.textContent = res.places.length ? '请输入姓名或身份证后四位查找具体记录。' : '没有找到';
+        return;
+      }
+      status.textContent = '找到 ' + res.records.length + ' 条记录（' + res.persons + ' 人）' +
+        (res.truncated ? '，结果较多，只列出了一部分' : '');
+      if (res.truncated) {
+        results.appendChild(el('p', 'yk-note',
+          '结果较多，只列出了一部分。请输入完整姓名，或加上身份证后四位、村名，或选择乡镇。'));
+      }
+      var list = el('ol', 'yk-list');
+      results.appendChild(list);
+      var shown = 0;
+      function more() {
+        res.records.slice(shown, shown + PAGE).forEach(function (r) { list.appendChild(renderRecord(r)); });
+        shown = Math.min(res.records.length, shown + PAGE);
+        if (button) button.hidden = shown >= res.records.length;
+      }
+      var button = null;
+      if (res.records.length > PAGE) {
+        button = el('button', 'yk-more', '显示更多');
+        button.type = 'button';
+        button.addEventListener('click', more);
+      }
+      more();
+      if (button) results.appendChild(button);
+    }
+
+    function syncUrl(query, town) {
+      if (!root.history || !history.replaceState) return;
+      var params = new URLSearchParams();
+      if (query) params.set('q', query);
+      if (town) params.set('town', town);
+      var qs = params.toString();
+      history.replaceState(null, '', location.pathname + (qs ? '?' + qs : ''));
+    }
+
+    function search() {
+      var query = input.value.trim(), town = currentTown();
+      var mine = ++sequence;
+      syncUrl(query, town);
+      if (!query) {
+        results.textContent = '';
+        status.textContent = '';
+        return;
+      }
+      results.setAttribute('aria-busy', 'true');
+      status.textContent = '正在查找…';
+      var started = early && early.query === query && early.town === town ? early.promise : null;
+      early = null;
+      manifestPromise.then(function (manifest) {
+        fillTowns(manifest);
+        // the core plans and requests shards at once; lunr is awaited only inside loadShard
+        return started || run(lunrProxy, manifest, query, town, function (file) { return loadShard(manifest, file); });
+      }).then(function (res) {
+        if (mine === sequence) render(query, res);
+      }).catch(function () {
+        if (mine !== sequence) return;
+        results.setAttribute('aria-busy', 'false');
+        status.textContent = '搜索暂时无法使用，请检查网络后重试。';
+      });
+    }
+
+    // The template may render the townships; otherwise they come from the manifest.
+    function fillTowns(manifest) {
+      if (!select || filled) return;
+      filled = true;
+      var have = Array.from(select.options).map(function (o) { return o.value; });
+      manifest.towns.forEach(function (t) {
+        if (have.indexOf(t[0]) >= 0) return;
+        var o = el('option', null, t[0]);
+        o.value = t[0];
+        select.appendChild(o);
+      });
+      manifest.towns.forEach(function (t) { if (t[1] && t[1] === pendingTown) pendingTown = t[0]; });
+      if (pendingTown) select.value = pendingTown;
+      pendingTown = '';
+    }
+
+    function currentTown() {
+      return pendingTown || (select ? select.value : '');
+    }
+
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      clearTimeout(timer);
+      search();
     });
-  }
-
-  // The template may render the townships; otherwise they come from the manifest.
-  function fillTowns(manifest) {
-    if (!select || filled) return;
-    filled = true;
-    var have = Array.from(select.options).map(function (o) { return o.value; });
-    manifest.towns.forEach(function (t) {
-      if (have.indexOf(t[0]) >= 0) return;
-      var o = el('option', null, t[0]);
-      o.value = t[0];
-      select.appendChild(o);
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 250);
     });
-    manifest.towns.forEach(function (t) { if (t[1] && t[1] === pendingTown) pendingTown = t[0]; });
-    if (pendingTown) select.value = pendingTown;
-    pendingTown = '';
-  }
+    if (select) select.addEventListener('change', function () { pendingTown = ''; search(); });
 
-  function currentTown() {
-    return pendingTown || (select ? select.value : '');
+    if (params.get('q')) input.value = params.get('q');
+    if (params.get('town') && select) {
+      select.value = params.get('town');
+      if (select.value !== params.get('town')) pendingTown = params.get('town');
+    }
+    if (input.value.trim()) search();
+    else manifestPromise.then(fillTowns, function () {});
+    input.addEventListener('focus', function () { lunrWanted(); });
+    root.addEventListener('load', function () { setTimeout(function () { lunrWanted(); }, 500); });
   }
-
-  form.addEventListener('submit', function (e) {
-    e.preventDefault();
-    clearTimeout(timer);
-    search();
-  });
-  input.addEventListener('input', function () {
-    clearTimeout(timer);
-    timer = setTimeout(search, 250);
-  });
-  if (select) select.addEventListener('change', function () { pendingTown = ''; search(); });
-
-  var params = new URLSearchParams(location.search);
-  if (params.get('q')) input.value = params.get('q');
-  if (params.get('town') && select) {
-    select.value = params.get('town');
-    if (select.value !== params.get('town')) pendingTown = params.get('town');
-  }
-  if (input.value.trim()) search();
-  else manifestPromise.then(fillTowns, function () {});
-  input.addEventListener('focus', function () { lunrWanted(); });
-  root.addEventListener('load', function () { setTimeout(function () { lunrWanted(); }, 500); });
 })(typeof window !== 'undefined' ? window : this);
