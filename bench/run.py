@@ -79,9 +79,11 @@ def bench_lighthouse(site: Path) -> list[dict[str, object]]:
     """Lighthouse 12.2.3 (npm) against Debian's Chromium, mobile preset."""
     if not (ROOT / "node_modules" / "lighthouse").exists():
         subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", LIGHTHOUSE], cwd=ROOT, check=True)
-    from generator.serve import make_app
-    from werkzeug.serving import make_server
     import threading
+
+    from werkzeug.serving import make_server
+
+    from generator.serve import make_app
 
     server = make_server("127.0.0.1", 0, make_app(site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -118,7 +120,10 @@ def main() -> int:
     parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints"])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    want = (lambda part: args.only in (None, part))
+
+    def want(part: str) -> bool:
+        return args.only in (None, part)
+
     if want("build"):
         sizes = [100_000, 1_000_000] if args.full else [100_000]
         print("## Pipeline (yikatong build)\n" + table([bench_build(n) for n in sizes]), flush=True)

@@ -9,9 +9,7 @@ always give the same bytes. Cells hold masked values only (see ``audit.report_ro
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .audit import DEFINITIONS, KINDS, Findings
-from .xlsx import FIXED_TIME
+from .xlsx import zip_parts
 
 SUMMARY_SHEET = "汇总"
 BUDGET_SHEET = "预算执行"
@@ -168,14 +166,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     }
     for i, sheet in enumerate(sheets, 1):
         parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet, selected=i == 1)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name, text in parts.items():
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, text.encode("utf-8"))
-    return out.getvalue()
+    return zip_parts(parts)
 
 
 def _sheet_xml(sheet: Sheet, selected: bool) -> str:

@@ -19,15 +19,22 @@ from typing import Any
 import pandas as pd
 
 from . import urls
-from .county import County
 from .audit import audit_findings
+from .county import County
 from .downloads import download_files, write_downloads
 from .errors import InvalidInput, LeakFound, YikatongError
 from .ledger import Publication, plan_publication, read_ledger, write_ledger
 from .load import Batch
 from .mask import mask_records
-from .render import (BatchView, PageWriter, RenderStats, make_env, narrative_pages, render_data_pages,
-                     render_old_version)
+from .render import (
+    BatchView,
+    PageWriter,
+    RenderStats,
+    make_env,
+    narrative_pages,
+    render_data_pages,
+    render_old_version,
+)
 from .retention import drop_small_groups, small_groups
 from .revisions import SnapshotStore, old_version, render_revision_notice, revision_notes
 from .scan import scan_site
@@ -35,8 +42,15 @@ from .search_index import build_search_index
 from .site import extract_shells, mkdocs_build, write_docs
 from .stats import build_stats, render_budget_page, render_stats_page, stats_json
 from .template import render_guide, write_templates
-from .timeliness import (batch_rows, calendar_warnings, complaint_href, due_batches, notice_state,
-                         render_notice_banner, render_timeliness_page)
+from .timeliness import (
+    batch_rows,
+    calendar_warnings,
+    complaint_href,
+    due_batches,
+    notice_state,
+    render_notice_banner,
+    render_timeliness_page,
+)
 from .validate import validate_data
 from .workdays import WorkCalendar
 

@@ -23,7 +23,7 @@ import yaml
 from openpyxl import load_workbook
 
 from .errors import Problem, display_path
-from .idnumber import normalise_digits, normalise_digits_series
+from .idnumber import normalise_digits_series
 from .schema import HEADER_ALIASES, PROVENANCE_COLUMNS
 
 log = logging.getLogger(__name__)

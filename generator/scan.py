@@ -9,9 +9,9 @@ refuses to publish on any finding.
 from __future__ import annotations
 
 import gzip
+import logging
 import multiprocessing as mp
 import os
-import logging
 import re
 import zipfile
 from collections.abc import Iterable, Iterator

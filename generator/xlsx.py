@@ -121,6 +121,11 @@ def write_table(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
         "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS, "xl/styles.xml": _STYLES,
         "xl/worksheets/sheet1.xml": sheet,
     }
+    Path(path).write_bytes(zip_parts(parts))
+
+
+def zip_parts(parts: dict[str, str]) -> bytes:
+    """A zip of text parts with fixed timestamps and modes: same parts, same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name, text in parts.items():
@@ -128,4 +133,4 @@ def write_table(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             zf.writestr(info, text.encode("utf-8"))
-    Path(path).write_bytes(out.getvalue())
+    return out.getvalue()

@@ -162,7 +162,7 @@ def test_cli_prints_a_short_summary(report) -> None:  # type: ignore[no-untyped-
     out, result = report
     lines = result.output.splitlines()
     assert lines[0] == "交叉核对：重发 2，多发 2，一人多卡 1，一卡多人 1，漏发 1，迟发 1，身份异常 2"
-    assert lines[1] == "预算执行：2025 年 2 项补贴已发放 7,975.52 元，有预算的 16 项合计执行率 0.2%。"
+    assert lines[1] == "预算执行：2025 年 2 项补贴已发放 7,975.52 元，有预算的 15 项合计执行率 0.8%。"
     assert lines[2].endswith(f"报告已写入 {out}")
 
 

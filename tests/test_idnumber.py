@@ -6,8 +6,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.idnumber import (
-    birth_date, id_check_char, id_checksum_ok, is_luhn_valid, is_valid_id, luhn_check_digit, luhn_ok,
-    make_id, normalise_digits, normalise_digits_series,
+    birth_date,
+    id_check_char,
+    id_checksum_ok,
+    is_luhn_valid,
+    is_valid_id,
+    luhn_check_digit,
+    luhn_ok,
+    make_id,
+    normalise_digits,
+    normalise_digits_series,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import zipfile
 from pathlib import Path
@@ -12,8 +13,6 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.idnumber import luhn_check_digit, make_id
 from generator.scan import scan_site
-
-import datetime as dt
 
 ID = make_id("230521", dt.date(1961, 11, 26), 341)
 CARD = "623150186218420176" + luhn_check_digit("623150186218420176")
