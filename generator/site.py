@@ -102,6 +102,7 @@ def extract_shells(site_dir: Path) -> dict[int, Shell]:
         shells[depth] = Shell(html[: marker.start()], html[marker.end():])
     shutil.rmtree(site_dir / SHELL_DIR)
     _drop_from_sitemap(site_dir)
+    _drop_unused_theme_search(site_dir)
     return shells
 
 
@@ -123,6 +124,15 @@ def _squeeze(html: str) -> str:
     if re.search(r"<(pre|textarea)\b", html):
         return html
     return re.sub(r"\n\s+", "\n", html)
+
+
+def _drop_unused_theme_search(site_dir: Path) -> None:
+    # with material's search plugin off (mkdocs.yml), its worker and lunr language files
+    # (1.2 MB) are never loaded: the site's own search lives under search/
+    if (site_dir / "search" / "search_index.json").exists():
+        return
+    for name in ("workers", "lunr"):
+        shutil.rmtree(site_dir / "assets" / "javascripts" / name, ignore_errors=True)
 
 
 def _drop_from_sitemap(site_dir: Path) -> None:

@@ -1,0 +1,147 @@
+"""The built site's shell: what a cheap phone on a slow network needs from every page.
+
+Pins the choices made for Lighthouse and the search page's first result (issues 2 and 3):
+no mkdocs-material search (its index would be fetched by every page), the search page's
+client in <head> before any stylesheet, a deferred theme bundle, lang and viewport on every
+page, small record pages, and a working navigation drawer at 360 px.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from bs4 import BeautifulSoup
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def record_page(site: Path) -> Path:
+    return sorted(site.glob("t/*/*/*/index.html"))[0]
+
+
+def test_every_page_has_lang_zh_and_a_viewport(built_site: Path) -> None:
+    pages = html_pages(built_site)
+    assert len(pages) > 50
+    for path in pages:
+        head = path.read_text(encoding="utf-8")[:2000]
+        assert re.search(r'<html lang="zh"', head), path
+        assert '<meta name="viewport" content="width=device-width,initial-scale=1">' in head, path
+
+
+def test_no_page_uses_materials_search(built_site: Path) -> None:
+    assert not (built_site / "search" / "search_index.json").exists()
+    assert not list((built_site / "assets" / "javascripts").glob("workers/search*"))
+    for path in html_pages(built_site):
+        page = soup(path)
+        assert page.select('[data-md-component="search"], .md-search, label[for="__search"]') == [], path
+        assert "search_index.json" not in path.read_text(encoding="utf-8"), path
+
+
+def test_every_themed_page_links_to_the_search_page_from_its_header(built_site: Path) -> None:
+    for path in [built_site / "index.html", built_site / "policies" / "index.html", record_page(built_site)]:
+        link = soup(path).select_one("header a.yk-header-search")
+        assert link is not None, path
+        assert (path.parent / link["href"] / "index.html").resolve() == (built_site / "search" / "index.html").resolve()
+        assert link["aria-label"] == "查询补贴"
+
+
+def test_theme_bundle_is_deferred(built_site: Path) -> None:
+    for path in [built_site / "index.html", record_page(built_site), built_site / "search" / "index.html"]:
+        bundles = [s for s in soup(path).find_all("script", src=True) if "bundle." in s["src"]]
+        assert len(bundles) == 1, path
+        assert bundles[0].has_attr("defer"), path
+
+
+def test_search_page_starts_the_manifest_fetch_before_any_stylesheet(built_site: Path) -> None:
+    html = (built_site / "search" / "index.html").read_text(encoding="utf-8")
+    head = html[: html.index("</head>")]
+    client = head.find("YikatongSearch")
+    assert client >= 0, "the search client is inlined in <head>"
+    assert "manifest.json" in head[client:]
+    first_css = head.find('rel="stylesheet"')
+    assert first_css < 0 or client < first_css
+    assert html.count("YikatongSearch = core") == 1  # inlined once, no second copy in <body>
+    assert '<script src="search.js"' not in html
+    page = soup(built_site / "search" / "index.html")
+    assert page.select_one('form#yk-search input[type="search"][name="q"]') is not None
+    assert page.select_one("#results") is not None
+
+
+def test_record_pages_are_small(built_site: Path) -> None:
+    pages = sorted(built_site.glob("t/*/*/*/index.html"))
+    assert pages
+    largest = max(len(gzip.compress(p.read_bytes(), 6)) for p in pages)
+    assert largest <= 60 * 1024
+    html = record_page(built_site).read_text(encoding="utf-8")
+    assert "\n\n" not in html.split('<article', 1)[0]  # the shell carries no blank lines
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_drawer_navigation_works_at_360px(phone: Any, server: str, built_site: Path) -> None:
+    record = record_page(built_site).parent.relative_to(built_site).as_posix()
+    phone.goto(f"{server}{record}/")
+    assert phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    phone.click('header label[for="__drawer"]')
+    link = phone.locator('.md-nav--primary a.md-nav__link[href$="policies/"]')
+    link.wait_for(state="visible")
+    link.click()
+    phone.wait_for_url("**/policies/")
+    assert "补贴政策" in phone.title()
+
+
+@pytest.mark.browser
+def test_search_page_requests_the_manifest_before_the_stylesheet(phone: Any, server: str) -> None:
+    requested: list[str] = []
+    phone.on("request", lambda r: requested.append(r.url))
+    phone.goto(f"{server}search/?q={quote('王')}")
+    phone.wait_for_function("() => document.querySelector('#results .result') || "
+                            "document.querySelector('#results').textContent.includes('没有找到')")
+    names = [u.rsplit("/", 1)[-1] for u in requested]
+    manifest = names.index("manifest.json")
+    stylesheet = next(i for i, n in enumerate(names) if n.endswith(".css"))
+    assert manifest < stylesheet, names
+    assert names.count("manifest.json") == 1  # the preload and the client's fetch are one request
+    assert "search_index.json" not in names
