@@ -56,7 +56,7 @@ def test_every_themed_page_links_to_the_search_page_from_its_header(built_site: 
     for path in [built_site / "index.html", built_site / "policies" / "index.html", record_page(built_site)]:
         link = soup(path).select_one("header a.yk-header-search")
         assert link is not None, path
-        assert (path.parent / link["href"] / "index.html").resolve() == (built_site / "search" / "index.html").resolve()
+        assert (path.parent / str(link["href"]) / "index.html").resolve() == (built_site / "search" / "index.html").resolve()
         assert link["aria-label"] == "查询补贴"
 
 
