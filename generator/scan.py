@@ -71,10 +71,15 @@ def _scan_files_shared(files: list[Path]) -> list[Finding]:
 
 def _scan_files(files: list[Path], sensitive: set[str]) -> list[Finding]:
     findings: list[Finding] = []
+    lengths = value_lengths(sensitive)  # once: the set holds every ID and card of the county
     for path in files:
         for name, text in _texts(path):
-            findings.extend(scan_text(text, name, sensitive))
+            findings.extend(scan_text(text, name, sensitive, lengths))
     return findings
+
+
+def value_lengths(sensitive: set[str]) -> list[int]:
+    return sorted({len(v) for v in sensitive})
 
 
 def input_values(data_dir: Path) -> set[str]:
@@ -84,17 +89,22 @@ def input_values(data_dir: Path) -> set[str]:
     return load_batches(Path(data_dir)).sensitive_values
 
 
-def scan_text(text: str | bytes, name: str, sensitive: set[str]) -> Iterator[Finding]:
+def scan_text(text: str | bytes, name: str, sensitive: set[str],
+              lengths: list[int] | None = None) -> Iterator[Finding]:
     """Every ID, card or phone number in `text`.
 
     All three patterns (and every exact input value: IDs, cards, phones) are runs of at least
     11 digits, so one regular-expression pass finds every candidate; each run is classified.
     """
-    lengths = sorted({len(v) for v in sensitive})
+    if lengths is None:
+        lengths = value_lengths(sensitive)
     data = text.encode("utf-8") if isinstance(text, str) else text
+    line, counted_to = 1, 0
     for match in _CANDIDATE.finditer(data):
         run = match.group().decode("ascii").upper()
-        line = data.count(b"\n", 0, match.start()) + 1
+        # count newlines incrementally: counting from 0 for every match is quadratic
+        line += data.count(b"\n", counted_to, match.start())
+        counted_to = match.start()
         digits = run.rstrip("X")
         if len(run) == 18 and id_check_char(run[:17]) == run[17] and birth_date(run) is not None:
             yield Finding(name, line, f"身份证号 {_hint(run)}（校验位有效）")
