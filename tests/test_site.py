@@ -61,10 +61,14 @@ def test_every_themed_page_links_to_the_search_page_from_its_header(built_site: 
 
 
 def test_theme_bundle_is_deferred(built_site: Path) -> None:
-    for path in [built_site / "index.html", record_page(built_site), built_site / "search" / "index.html"]:
-        bundles = [s for s in soup(path).find_all("script", src=True) if "bundle." in s["src"]]
+    for path in [built_site / "index.html", record_page(built_site)]:
+        bundles = [s for s in soup(path).find_all("script", src=True) if "bundle." in str(s["src"])]
         assert len(bundles) == 1, path
         assert bundles[0].has_attr("defer"), path
+    # the search page loads it after its load event and the URL's query (no <script src>)
+    search = soup(built_site / "search" / "index.html")
+    assert not [s for s in search.find_all("script", src=True) if "bundle." in str(s["src"])]
+    assert any("bundle." in s.get_text() and "settled" in s.get_text() for s in search.find_all("script"))
 
 
 def test_search_page_starts_the_manifest_fetch_before_any_stylesheet(built_site: Path) -> None:
@@ -145,3 +149,16 @@ def test_search_page_requests_the_manifest_before_the_stylesheet(phone: Any, ser
     assert manifest < stylesheet, names
     assert names.count("manifest.json") == 1  # the preload and the client's fetch are one request
     assert "search_index.json" not in names
+    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")  # the theme's, after
+
+
+@pytest.mark.browser
+def test_theme_script_still_runs_on_the_search_page(phone: Any, server: str) -> None:
+    phone.set_viewport_size({"width": 360, "height": 400})
+    phone.goto(f"{server}search/?q={quote('王')}")
+    phone.wait_for_selector("#results .result")
+    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")
+    phone.wait_for_timeout(300)
+    phone.mouse.wheel(0, 600)
+    # material's header swaps in the page title once scrolled: its components started
+    phone.wait_for_selector(".md-header__title--active", timeout=5_000)

@@ -409,6 +409,9 @@
     early.promise.catch(function () {});
   }
   manifestPromise.catch(function () {});
+  // settles when the query in the URL has its answer (or failed): the page may hold back
+  // less urgent downloads (the theme's script) until then, so they do not share the link
+  core.settled = early ? early.promise.then(function () {}, function () {}) : Promise.resolve();
 
   function fetchJson(url) {
     return fetch(url, {credentials: 'same-origin'}).then(function (r) {
