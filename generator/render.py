@@ -224,7 +224,7 @@ def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame
             downloads_href=urls.relative(url, urls.DOWNLOADS_URL)))
 
 
-def _lookup(table: pd.DataFrame, key: tuple[str, ...]) -> tuple[int, float]:
+def _lookup(table: pd.DataFrame, key: str | tuple[str, ...]) -> tuple[int, float]:
     if key in table.index:
         row = table.loc[key]
         return int(row["count"]), float(row["sum"])

@@ -205,9 +205,9 @@ class _RecordChecker:
             text = typed[column].str.replace(r"[,，\s元]", "", regex=True)
             values = pd.to_numeric(text, errors="coerce")
             bad = (values.isna() & (text != "")).to_numpy()
-            self.report(bad, column, lambda row, col, c=column: MESSAGES["number"].format(col=col, value=row[c]))
+            self.report(bad, column, _cell_message("number", column))
             negative = (values < 0).fillna(False).to_numpy()
-            self.report(negative, column, lambda row, col, c=column: MESSAGES["negative"].format(col=col, value=row[c]))
+            self.report(negative, column, _cell_message("negative", column))
             typed[column] = values.astype("float64")
         expected = (typed["quantity"] * typed["standard"]).round(2)
         mismatch = ((typed["amount"] - expected).abs() > AMOUNT_TOLERANCE).fillna(False).to_numpy()
@@ -238,6 +238,13 @@ class _RecordChecker:
         status = self.records["pay_status"]
         bad = (~status.isin(PAY_STATUSES) & (status != "")).to_numpy()
         self.report(bad, "pay_status", lambda row, col: MESSAGES["status"].format(col=col, value=row["pay_status"]))
+
+
+def _cell_message(kind: str, column: str) -> Callable[[pd.Series, str], str]:
+    """A message about the row's value in `column`, e.g. a non-numeric amount."""
+    def message(row: pd.Series, col: str) -> str:
+        return MESSAGES[kind].format(col=col, value=row[column])
+    return message
 
 
 def _hint(value: str, choices: list[str]) -> str:

@@ -31,7 +31,7 @@ TOWNSHIPS = (
 )
 
 # code, full name, short name, phone, roles, kind
-DEPARTMENTS = (
+DEPARTMENTS: tuple[tuple[str, str, str, str, list[str], str], ...] = (
     ("czj", "集贤县财政局", "财政局", "0469-4621201", ["finance", "triage"], "department"),
     ("nyncj", "集贤县农业农村局", "农业农村局", "0469-4621302", [], "department"),
     ("mzj", "集贤县民政局", "民政局", "0469-4621403", [], "department"),
