@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ import pytest
 
 from generator.idnumber import luhn_check_digit, make_id
 from generator.sample import write_sample
+from tests.conftest import static_server
 
 AS_OF = dt.date(2026, 11, 20)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -102,20 +100,10 @@ def _build_index(data: Path, site: Path) -> None:
     build_search_index(public, result.county, site)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(search_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(search_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with static_server(search_site) as url:
+        yield url
 
 
 @pytest.fixture

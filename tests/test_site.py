@@ -8,11 +8,8 @@ page, small record pages, and a working navigation drawer at 360 px.
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,8 @@ from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
+
+from tests.conftest import static_server
 
 
 def html_pages(site: Path) -> list[Path]:
@@ -97,19 +96,10 @@ def test_record_pages_are_small(built_site: Path) -> None:
 
 # --- in the browser ---------------------------------------------------------------------------
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with static_server(built_site) as url:
+        yield url
 
 
 @pytest.fixture
