@@ -245,3 +245,18 @@ def test_search_files_pass_the_leak_scan(search_site: Path) -> None:
         assert person_id(seq) not in shards
         assert card_number(seq) not in shards
     assert "钱明三" not in shards  # masked on the page, so masked in the index
+
+
+def test_shared_link_answers_even_when_the_page_is_slow(browser: Any, server: str) -> None:
+    """Regression: on a slow phone the form could be wired before the manifest arrived, and the
+    query in a shared link then failed with "搜索暂时无法使用" instead of showing results."""
+    for attempt in range(16):
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        tab = context.new_page()
+        cdp = context.new_cdp_session(tab)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1 + 2 * (attempt % 4)})
+        tab.goto(f"{server}search/?q={quote('王')}")
+        tab.wait_for_function("() => document.querySelector('#results .result') || "
+                              "document.querySelector('#yk-status').textContent.includes('暂时无法使用')")
+        assert tab.query_selector("#results .result") is not None, tab.inner_text("#yk-status")
+        context.close()

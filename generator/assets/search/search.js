@@ -402,9 +402,12 @@
   var params = new URLSearchParams(location.search);
   var early = null;  // the query in the URL, started before the body exists
   if ((params.get('q') || '').trim()) {
-    early = {query: params.get('q').trim(), town: params.get('town') || ''};
+    // the query and town are captured here: search() clears `early` once it has taken the
+    // promise, possibly before the manifest arrives
+    var earlyQuery = params.get('q').trim(), earlyTown = params.get('town') || '';
+    early = {query: earlyQuery, town: earlyTown};
     early.promise = manifestPromise.then(function (manifest) {
-      return run(lunrProxy, manifest, early.query, early.town, function (file) { return loadShard(manifest, file); });
+      return run(lunrProxy, manifest, earlyQuery, earlyTown, function (file) { return loadShard(manifest, file); });
     });
     early.promise.catch(function () {});
   }
