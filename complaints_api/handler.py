@@ -21,6 +21,8 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from generator.urls import record_anchor, records_url
+
 from . import csrf
 from .auth import authenticate, current_actor, login_required, writer_required
 from .cases import CHINA, Actor, CaseService, Submission, action_label
@@ -169,10 +171,25 @@ def _render_case(case: Submission, revealed: bool = False, errors: list[tuple[st
 
 
 def _record_url(case: Submission) -> str | None:
-    template = current_app.config.get("RECORD_URL_TEMPLATE") or ""
-    if not template or not case.record_ref:
+    """Link from a case to the public record it is about.
+
+    With RECORD_URL_TEMPLATE set, that; otherwise the record's row on the site's village ×
+    program × year page (same origin), found from the case's program, township and village
+    and the year at the start of the reference (``2025-gdzl-17``).
+    """
+    if not case.record_ref:
         return None
-    return str(template).replace("{ref}", case.record_ref)
+    template = current_app.config.get("RECORD_URL_TEMPLATE") or ""
+    if template:
+        return str(template).replace("{ref}", case.record_ref)
+    county = service().county
+    town = next((t for t in county.townships if case.township in (t.name, t.code)), None)
+    year = case.record_ref[:4]
+    if town is None or not case.village or not year.isdigit() or case.program not in county.programs:
+        return None
+    if town.village(case.village) is None:
+        return None
+    return "/" + records_url(county, town.name, case.village, case.program, year) + "#" + record_anchor(case.record_ref)
 
 
 def _transfer_targets(case: Submission) -> list[tuple[str, str]]:

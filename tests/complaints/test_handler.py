@@ -216,3 +216,16 @@ def test_cli_init_db_and_create_handler(runner, app) -> None:  # type: ignore[no
     assert result.exit_code == 1 and "密码至少 8 位。" in result.output
     client = app.test_client()
     login(client, "zhao")
+
+
+@pytest.mark.parametrize("township, ref, expected", [
+    ("福利镇", "2025-gdlbh-17", "/t/230521100/230521100201/gdlbh-2025/#r-2025-gdlbh-17"),
+    ("230521100", "2025-gdlbh-17", "/t/230521100/230521100201/gdlbh-2025/#r-2025-gdlbh-17"),
+    ("福利镇", "gdlbh-2025-0001", None),  # no year at the start: no guess
+], ids=["by-name", "by-code", "no-year"])
+def test_case_links_to_the_public_record(app, client, township, ref, expected) -> None:  # type: ignore[no-untyped-def]
+    case = submit(client, township=township, record_ref=ref)
+    add_handler(app, "zhao", "nyncj")
+    login(client, "zhao")
+    link = soup(client.get(f"/handler/cases/{case['tracking_no']}")).select_one("#record a")
+    assert (link["href"] if link else None) == expected
