@@ -20,7 +20,7 @@ import pytest
 
 from generator.idnumber import luhn_check_digit, make_id
 from generator.sample import write_sample
-from tests.conftest import static_server
+from tests.conftest import phone_tab, static_server
 
 AS_OF = dt.date(2026, 11, 20)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,17 +108,8 @@ def server(search_site: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    outside: list[str] = []
-    context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-                  if not route.request.url.startswith(server) else route.continue_())
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert errors == []
-    assert outside == []  # no external URLs
+    with phone_tab(browser, server) as tab:
+        yield tab
 
 
 def search(page: Any, server: str, query: str) -> list[dict[str, str]]:
@@ -220,6 +211,8 @@ def test_query_in_url_runs_on_load_and_town_filters(page: Any, server: str, sear
 
 def test_typing_updates_the_shareable_url(page: Any, server: str) -> None:
     search(page, server, "wdn")
+    # a slow machine may answer "wd" first (typing paused past the debounce); the URL follows
+    page.wait_for_function("() => location.search.includes('q=wdn')", timeout=10_000)
     assert "q=wdn" in page.url
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import static_server
+from tests.conftest import phone_tab, static_server
 
 
 def html_pages(site: Path) -> list[Path]:
@@ -103,14 +103,9 @@ def server(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert errors == []
+def phone(browser: Any, server: str) -> Iterator[Any]:
+    with phone_tab(browser, server) as tab:
+        yield tab
 
 
 @pytest.mark.browser
