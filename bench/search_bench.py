@@ -200,6 +200,10 @@ def page_site(index_site: Path, work: Path) -> Path:
             shutil.copytree(item, target)
         else:
             shutil.copyfile(item, target)
+    from generator.search_index import MANIFEST, inline_client
+
+    manifest = json.loads((site / "search" / MANIFEST).read_text(encoding="utf-8"))
+    assert inline_client(site / "search" / "index.html", manifest)
     return site
 
 
@@ -242,15 +246,28 @@ def _one_run(browser: Any, url: str, rtt: int, down_kbit: int, up_kbit: int) -> 
         "downloadThroughput": down_kbit * 1000 / 8, "uploadThroughput": up_kbit * 1000 / 8})
     received = [0]
     cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + e["encodedDataLength"]))
+    # The result counts when it is painted, not when it is in the DOM (a stylesheet still on
+    # its way would keep it off the screen): Element Timing reports the paint of the first
+    # result's name, marked as soon as it is inserted.
     page.add_init_script("""
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            if (e.identifier === 'first-result' && window.__firstPaint === undefined) {
+              window.__firstPaint = e.renderTime || e.loadTime;
+            }
+          }
+        }).observe({type: 'element', buffered: true});
         new MutationObserver((_, obs) => {
-          if (document.querySelector('#results .result')) {
-            window.__firstResult = performance.now(); obs.disconnect();
+          const name = document.querySelector('#results .result .result-name');
+          if (name) {
+            window.__firstResult = performance.now();
+            name.setAttribute('elementtiming', 'first-result');
+            obs.disconnect();
           }
         }).observe(document, {childList: true, subtree: true});""")
     page.goto(url, wait_until="commit")
-    page.wait_for_function("() => window.__firstResult !== undefined", timeout=60_000)
-    ms = float(page.evaluate("() => window.__firstResult"))
+    page.wait_for_function("() => window.__firstPaint !== undefined", timeout=60_000)
+    ms = float(page.evaluate("() => window.__firstPaint"))
     context.close()
     return ms, received[0] / 1024
 
@@ -290,7 +307,7 @@ def table(result: dict[str, Any]) -> str:
             f"(≤ {r['budget_kb']}) | {r['worst_query']} |")
     if result["browser"]:
         lines += ["", "First result in headless Chromium, 4× CPU throttling, median of 3",
-                  "", "| records | query | network | first .result ms (budget 1500) | runs | page KB |",
+                  "", "| records | query | network | first .result painted, ms (budget 1500) | runs | page KB |",
                   "| ---: | --- | --- | ---: | --- | ---: |"]
         for b in result["browser"]:
             lines.append(f"| {b['records']:,} | {b['query']} | {b['network']} | {b['first_result_ms']} "

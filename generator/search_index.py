@@ -14,9 +14,18 @@ fetch only what one query needs. So the index is *term-partitioned*:
 - A shard is one JSON file: a lunr 2.3.9 serialized index over its terms (empty pipeline,
   fields ``k`` whole-name keys and ID digits, ``i`` initials, ``g`` name parts; refs are
   base-36 person numbers) and the display rows (``docs``) of every person it references,
-  so one query needs the manifest and one or two shards — no separate document fetch.
-- ``manifest.json`` lists each shard's first (term, person) and content-hashed file name,
-  plus the tables the rows refer to (villages with page URLs, batches, programs).
+  so one query needs one or two shards — no separate document fetch.
+- ``manifest.json`` lists where each shard starts (its boundary key, shortened to the
+  shortest prefix that still separates it from the shard before) and the tables the rows
+  refer to (villages with page URLs, batches, programs). Shards are named by their ordinal
+  (``0.json``, ``1.json``, … in base 36) inside a directory named by the content hash of
+  the whole index, ``s/<hash>/``: immutable URLs that a server may cache for ever, at about
+  3 bytes of manifest per shard (a hash per file costs three times that).
+- The search page carries the manifest and the client inline (``inline_client``): a query
+  in the URL requests its shards as soon as the page's head arrives — one round trip, not
+  two. Shard size adapts to the county (``shard_target_bytes``): a query fetches the
+  manifest and up to three shards, so more, smaller shards trade manifest bytes for shard
+  bytes; the size that minimises their sum grows with the square root of the index.
 
 Only what pages show is indexed: the masked name, the shown ID digits, township, village,
 program. Output bytes are deterministic for the same input.
@@ -28,16 +37,19 @@ import gzip
 import hashlib
 import json
 import logging
+import re
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import rjsmin
 
 from .county import County
+from .critical_css import inline_critical_css
 from .mask import COMPOUND_SURNAMES
 from .pinyin_keys import MASK_CHAR, MIXED_MARK, id_key, name_keys
 from .urls import record_anchor, records_url, township_url, village_url
@@ -51,9 +63,9 @@ SHARD_DIR = "s"
 MANIFEST = "manifest.json"
 ASSETS_DIR = Path(__file__).parent / "assets" / "search"
 ASSET_FILES = ("lunr.min.js", "search.js", "search.css")
-# Raw (uncompressed) bytes per shard before it is cut; shards compress about 4:1, so this
-# keeps every shard near 20 KB gzipped: a name query fetches one or two of them.
-SHARD_TARGET_BYTES = 80_000
+# Raw (uncompressed) bytes per shard before it is cut (shards compress about 3:1), or None
+# for the adaptive size of ``shard_target_bytes``; tests set a number.
+SHARD_TARGET_BYTES: int | None = None
 STATUS_OK = "成功"
 
 
@@ -96,12 +108,14 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> S
     tables = _Tables.from_public(public, county)
     persons = _persons(public, tables)
     postings = _postings(persons)
-    shards = list(_cut_shards(postings, persons))
+    shards = list(_cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public))
     for name in ASSET_FILES:
         shutil.copyfile(ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
-    inline_client(search_dir / "index.html")
+    page = search_dir / "index.html"
+    if inline_client(page, manifest):
+        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=CLIENT_TAGS)
     summary.seconds = time.perf_counter() - started
     log.info(summary.line())
     return summary
@@ -249,20 +263,48 @@ class _Shard:
     terms: list[tuple[str, list[tuple[int, int]]]]
 
 
+def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: _Persons) -> int:
+    """Raw bytes per shard for this county: about the square root of the whole index.
+
+    A query downloads the manifest (about 3 bytes per shard) plus one to three shards, so
+    the sum is smallest when shard size grows like ``sqrt(index size)``. Measured: 100,000
+    records → about 900 shards of 8 KB gzipped; 1,000,000 → about 3,000 of 25 KB.
+    """
+    payload = np.array([len(p) for p in persons.payload], dtype=np.int64)
+    counts = np.zeros(len(persons), dtype=np.int64)
+    for _, plist in postings:
+        for pid, _ in plist:
+            counts[pid] += 1
+    total = int((counts * (payload + 40)).sum())  # every posting as if in its own shard
+    return int(min(120_000, max(12_000, 5 * total ** 0.5)))
+
+
 def _cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
-                persons: _Persons) -> Iterator[_Shard]:
-    """Cut the sorted postings into shards of about ``SHARD_TARGET_BYTES`` raw bytes."""
+                persons: _Persons, target: int) -> Iterator[_Shard]:
+    """Cut the sorted postings into shards of about ``target`` raw bytes.
+
+    A shard ends between terms where it can: only a term too big to move whole to the next
+    shard (a common character) is split, by person. A boundary between terms is just a
+    (shortened) term in the manifest; a split one also needs the person number.
+    """
     current: list[tuple[str, list[tuple[int, int]]]] = []
     seen: set[int] = set()
     size = 0
     for term, plist in postings:
         chunk: list[tuple[int, int]] = []
+        if current:
+            whole = sum(2 * len(persons.refs[pid]) + 24 +
+                        (0 if pid in seen else len(persons.payload[pid]) + len(persons.refs[pid]) + 4)
+                        for pid, _ in plist)
+            if size + whole > target and whole <= target // 4:
+                yield _Shard(_first(current), current)
+                current, seen, size = [], set(), 0
         size += len(term.encode()) * 2 + 40
         for pid, fi in plist:
             cost = 2 * len(persons.refs[pid]) + 24
             if pid not in seen:
                 cost += len(persons.payload[pid].encode()) + len(persons.refs[pid]) + 4
-            if size + cost > SHARD_TARGET_BYTES and (chunk or current):
+            if size + cost > target and (chunk or current):
                 if chunk:
                     current.append((term, chunk))
                 yield _Shard(_first(current), current)
@@ -308,21 +350,28 @@ def _shard_json(shard: _Shard, persons: _Persons) -> bytes:
 
 def _write(shards: list[_Shard], persons: _Persons, tables: _Tables, county: County,
            search_dir: Path, records: int) -> tuple[dict[str, object], SearchSummary]:
-    entries: list[list[object]] = []
-    files: list[str] = []
+    shard_root = search_dir / SHARD_DIR
+    staging = shard_root / "tmp"
+    staging.mkdir(parents=True)
+    digest = hashlib.sha256()
     sizes: dict[str, int] = {}
     raw_total = gz_total = 0
-    for shard in shards:
+    boundaries: list[object] = []
+    previous_last = ""
+    for n, shard in enumerate(shards):
         data = _shard_json(shard, persons)
-        name = f"{content_name(data)}.json"
-        (search_dir / SHARD_DIR / name).write_bytes(data)
+        name = shard_name(n)
+        (staging / name).write_bytes(data)
+        digest.update(data)
         gz = len(gzip_bytes(data))
         sizes[name] = gz
         raw_total += len(data)
         gz_total += gz
-        files.append(f"{SEARCH_DIR}/{SHARD_DIR}/{name}")
-        entries.append([shard.first[0], shard.first[1], name])
-    manifest = _manifest(entries, persons, tables, county, records)
+        boundaries.append(_boundary(previous_last, shard.first, n == 0))
+        previous_last = shard.terms[-1][0]
+    version = _letters(digest.hexdigest()[:12])
+    staging.rename(shard_root / version)
+    manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records)
     data = (_dumps(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     summary = SearchSummary(
@@ -332,13 +381,40 @@ def _write(shards: list[_Shard], persons: _Persons, tables: _Tables, county: Cou
         shards=len(shards), shard_bytes=raw_total, shard_gzip_bytes=gz_total,
         max_shard_gzip_bytes=max(sizes.values(), default=0),
         manifest_bytes=len(data), manifest_gzip_bytes=len(gzip_bytes(data)), seconds=0.0,
-        files=[f"{SEARCH_DIR}/{MANIFEST}", *files], shard_gzip_sizes=sizes,
+        files=[f"{SEARCH_DIR}/{MANIFEST}",
+               *(f"{SEARCH_DIR}/{SHARD_DIR}/{version}/{name}" for name in sizes)],
+        shard_gzip_sizes=sizes,
     )
     return manifest, summary
 
 
-def _manifest(entries: list[list[object]], persons: _Persons, tables: _Tables, county: County,
-              records: int) -> dict[str, object]:
+def shard_name(n: int) -> str:
+    """File name of the n-th shard: its ordinal in base 36 (``0.json`` … ``zz.json``)."""
+    return f"{np.base_repr(n, 36).lower()}.json"
+
+
+def _boundary(previous_last: str, first_key: tuple[str, int], first: bool) -> str | list[object]:
+    """Where a shard starts, as the client's binary search reads it.
+
+    A shard that starts inside a hot term needs the term and the person number. Otherwise
+    the shortest prefix of its first term that still sorts after the previous shard's last
+    term routes every key exactly as the full term would ("chenchunzhu" → "chenc"): no
+    posting lies between them.
+    """
+    term, pid = first_key
+    if first or term != previous_last:
+        if first:
+            return term
+        after = _js_sort_key(previous_last)
+        for k in range(1, len(term)):
+            if _js_sort_key(term[:k]) > after:
+                return term[:k]
+        return term
+    return [term, pid]
+
+
+def _manifest(boundaries: list[object], shard_dir: str, persons: _Persons, tables: _Tables,
+              county: County, records: int) -> dict[str, object]:
     towns: list[list[object]] = []
     villages: list[list[object]] = []
     starts = _range_starts(persons.village, len(tables.villages))
@@ -359,8 +435,8 @@ def _manifest(entries: list[list[object]], persons: _Persons, tables: _Tables, c
         "mask": MASK_CHAR,
         "mixed": MIXED_MARK,
         "anchor": record_anchor(""),
-        "shardDir": f"{SHARD_DIR}/",
-        "shards": entries,
+        "shardDir": shard_dir,
+        "shards": boundaries,
         "towns": towns,
         "villages": villages,
         "programs": programs,
@@ -379,30 +455,50 @@ def _range_starts(village: np.ndarray, count: int) -> list[int]:
 SCRIPT_TAG = '<script src="search.js" async></script>'
 
 
-def inline_client(page: Path) -> bool:
-    """Put search.js inside the search page, if it has the fragment's tag.
+def inline_client(page: Path, manifest: dict[str, object]) -> bool:
+    """Put the manifest and search.js (minified) inside the search page, at the fragment's tag.
 
-    Measured with 4× CPU throttling: Chromium runs an external async script only after the
-    theme's bundle has run; inline, it runs once the theme's stylesheet is in (about 0.3 s
-    earlier on slow 4G) and requests the query's shard at once.
+    The theme override puts the tag first in <head>. Inline, the client runs as soon as the
+    head has arrived and requests the query's shards and lunr.js at once: the page, then the
+    shards, two round trips in all (with the manifest as a file it was three). Measured with
+    4× CPU throttling at 400 ms RTT: this is worth about 0.5 s. A page that already carries
+    them (built before) gets this manifest and client instead.
     """
     if not page.exists():
         return False
     html = page.read_text(encoding="utf-8")
-    if SCRIPT_TAG not in html:
+    code = client_code().replace("</", "<\\/")
+    data = _dumps(manifest).replace("</", "<\\/")
+    inline = (f'<script id="yk-manifest" type="application/json">{data}</script>'
+              f"<script>{code}</script>")
+    if SCRIPT_TAG in html:
+        html = html.replace(SCRIPT_TAG, inline, 1)
+    elif _INLINED.search(html):
+        html = _INLINED.sub(lambda _: inline, html, count=1)
+    else:
         return False
-    code = (ASSETS_DIR / "search.js").read_text(encoding="utf-8").replace("</", "<\\/")
-    page.write_text(html.replace(SCRIPT_TAG, f"<script>{code}</script>", 1), encoding="utf-8")
+    page.write_text(html, encoding="utf-8")
     return True
 
 
-def content_name(data: bytes) -> str:
-    """A content hash written with the letters a–p only (one per hex digit).
+_INLINED = re.compile(r'<script id="yk-manifest" type="application/json">.*?</script><script>.*?</script>',
+                      re.DOTALL)
+# elements search.js creates (the critical CSS keeps the theme's rules for them)
+CLIENT_TAGS = ("ol", "ul", "li", "a", "div", "span", "p", "button")
 
-    Hex hashes hold digit runs: with thousands of shards one spelled a valid mobile number
-    and the leak scan rightly refused the build. Letters never look like a number.
+
+def client_code() -> str:
+    """search.js without comments and indentation (rjsmin), as the search page carries it."""
+    return str(rjsmin.jsmin((ASSETS_DIR / "search.js").read_text(encoding="utf-8")))
+
+
+def _letters(hex_digest: str) -> str:
+    """A hex hash written with the letters a–p only (one per hex digit).
+
+    Hex hashes hold digit runs: with thousands of shard names one spelled a valid mobile
+    number and the leak scan rightly refused the build. Letters never look like a number.
     """
-    return hashlib.sha256(data).hexdigest()[:12].translate(_HEX_TO_LETTERS)
+    return hex_digest.translate(_HEX_TO_LETTERS)
 
 
 _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
@@ -417,6 +513,8 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def shard_files(site_dir: Path) -> Iterable[Path]:
-    """Every shard file of a built site (for tests and the bench)."""
-    return sorted((Path(site_dir) / SEARCH_DIR / SHARD_DIR).glob("*.json"))
+def shard_files(site_dir: Path) -> list[Path]:
+    """Every shard file of a built site, in manifest order (for tests and the bench)."""
+    search = Path(site_dir) / SEARCH_DIR
+    manifest = json.loads((search / MANIFEST).read_text(encoding="utf-8"))
+    return [search / manifest["shardDir"] / shard_name(n) for n in range(len(manifest["shards"]))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +21,7 @@ from generator.county import load_county
 from generator.idnumber import make_id
 from generator.mask import mask_id_number, mask_name
 from generator.pinyin_keys import id_key, name_keys
-from generator.search_index import build_search_index, content_name, shard_files
+from generator.search_index import build_search_index, shard_files
 from generator.urls import record_anchor, records_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -177,16 +178,24 @@ def test_build_writes_manifest_shards_and_assets(built: Path, public: pd.DataFra
     assert manifest["records"] == len(public)
     assert manifest["persons"] == len(PEOPLE)
     assert {p.name for p in search.iterdir()} >= {"manifest.json", "s", "lunr.min.js", "search.js", "search.css"}
-    for _, _, file in manifest["shards"]:
-        assert (search / "s" / file).exists()
+    assert len(manifest["shards"]) == len(shard_files(built)) > 0
+    for path in shard_files(built):
+        assert path.exists()
     assert "@license MIT" in (search / "lunr.min.js").read_text(encoding="utf-8")[:300]
 
 
-def test_shard_names_are_content_hashes(built: Path) -> None:
+def test_shards_live_under_a_content_hash(public: pd.DataFrame, county: Any, tmp_path: Path) -> None:
+    """Same index, same URLs (cacheable for ever); any change, a new directory."""
+    def shard_dir(out: Path, frame: pd.DataFrame) -> str:
+        build_search_index(frame, county, out)
+        manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
+        return str(manifest["shardDir"])
 
-    for path in shard_files(built):
-        assert path.stem == content_name(path.read_bytes())
-        assert not any(ch.isdigit() for ch in path.stem)  # a hash never spells a phone number
+    first = shard_dir(tmp_path / "a", public)
+    assert first == shard_dir(tmp_path / "b", public)
+    assert first != shard_dir(tmp_path / "c", public.iloc[1:])
+    assert re.fullmatch(r"s/[a-p]{12}/", first)  # letters only: a hash never spells a phone number
+    assert shard_files(tmp_path / "a")[0].name == "0.json"
 
 
 def test_same_input_same_bytes(public: pd.DataFrame, county: Any, tmp_path: Path) -> None:
@@ -201,7 +210,9 @@ def test_rebuild_removes_stale_shards(public: pd.DataFrame, county: Any, tmp_pat
     build_search_index(public, county, tmp_path)
     build_search_index(public.iloc[:4], county, tmp_path)
     manifest = json.loads((tmp_path / "search" / "manifest.json").read_text(encoding="utf-8"))
-    assert {p.name for p in shard_files(tmp_path)} == {s[2] for s in manifest["shards"]}
+    on_disk = set((tmp_path / "search" / "s").rglob("*.json"))
+    assert on_disk == set(shard_files(tmp_path))
+    assert len(on_disk) == len(manifest["shards"])
 
 
 def test_only_shown_values_are_indexed(county: Any, tmp_path: Path) -> None:

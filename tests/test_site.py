@@ -70,17 +70,32 @@ def test_theme_bundle_is_deferred(built_site: Path) -> None:
     assert any("bundle." in s.get_text() and "settled" in s.get_text() for s in search.find_all("script"))
 
 
-def test_search_page_starts_the_manifest_fetch_before_any_stylesheet(built_site: Path) -> None:
+def test_search_page_carries_its_manifest_client_and_critical_css(built_site: Path) -> None:
+    """A shared search link needs two round trips: the page, then the query's shards."""
+    import json
+
     html = (built_site / "search" / "index.html").read_text(encoding="utf-8")
     head = html[: html.index("</head>")]
-    client = head.find("YikatongSearch")
-    assert client >= 0, "the search client is inlined in <head>"
-    assert "manifest.json" in head[client:]
-    first_css = head.find('rel="stylesheet"')
-    assert first_css < 0 or client < first_css
-    assert html.count("YikatongSearch = core") == 1  # inlined once, no second copy in <body>
-    assert '<script src="search.js"' not in html
     page = soup(built_site / "search" / "index.html")
+    # lunr.js is requested first, then the manifest and client run inline
+    scripts = page.head.find_all("script")
+    assert scripts[0].get("src") == "lunr.min.js" and scripts[0].has_attr("async")
+    inline = page.select_one("script#yk-manifest")
+    assert inline is not None and inline.get("type") == "application/json"
+    manifest = json.loads((built_site / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert json.loads(inline.get_text()) == manifest
+    assert html.count("YikatongSearch=core") == 1  # the client, minified, inlined once
+    assert '<script src="search.js"' not in html and not page.select('link[href$="manifest.json"]')
+    # no stylesheet blocks the first paint: the critical rules are inline, the theme's
+    # stylesheets load from a script, or from <noscript> without JavaScript
+    assert head.index("YikatongSearch=core") < head.index('<style id="yk-critical">')
+    blocking = [link for link in page.find_all("link", rel="stylesheet") if link.find_parent("noscript") is None]
+    assert blocking == []
+    noscript = [link["href"] for link in page.select("noscript link[rel=stylesheet]")]
+    assert any("main." in h for h in noscript) and "search.css" in noscript
+    critical = page.select_one("style#yk-critical").get_text()
+    assert ".md-header{" in critical and ".result" in critical
+    assert ".md-search__" not in critical and "@font-face" not in critical  # not on this page
     assert page.select_one('form#yk-search input[type="search"][name="q"]') is not None
     assert page.select_one("#results") is not None
 
@@ -122,19 +137,57 @@ def test_drawer_navigation_works_at_360px(phone: Any, server: str, built_site: P
 
 
 @pytest.mark.browser
-def test_search_page_requests_the_manifest_before_the_stylesheet(phone: Any, server: str) -> None:
+def test_search_page_fetches_shards_first_and_stylesheets_after(phone: Any, server: str) -> None:
     requested: list[str] = []
     phone.on("request", lambda r: requested.append(r.url))
     phone.goto(f"{server}search/?q={quote('王')}")
-    phone.wait_for_function("() => document.querySelector('#results .result') || "
-                            "document.querySelector('#results').textContent.includes('没有找到')")
-    names = [u.rsplit("/", 1)[-1] for u in requested]
-    manifest = names.index("manifest.json")
-    stylesheet = next(i for i, n in enumerate(names) if n.endswith(".css"))
-    assert manifest < stylesheet, names
-    assert names.count("manifest.json") == 1  # the preload and the client's fetch are one request
-    assert "search_index.json" not in names
+    phone.wait_for_selector("#results .result")
+    phone.wait_for_function("() => !document.getElementById('yk-critical')")  # full CSS took over
+    names = [u.split("/search/", 1)[-1] for u in requested if u.startswith(server)]
+    shards = [i for i, n in enumerate(names) if n.startswith("s/")]
+    stylesheets = [i for i, n in enumerate(names) if n.endswith(".css")]
+    assert shards and stylesheets and max(shards) < min(stylesheets), names
+    assert names.index("lunr.min.js") < min(shards)
+    assert not any(n.endswith("manifest.json") for n in names)  # it is in the page
+    assert not any("search_index.json" in n for n in names)
+    assert not any("favicon" in n for n in names[: max(shards)])  # the icon waits too
     phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")  # the theme's, after
+
+
+# what the first paint shows: the header, the form and a result
+_LOOK = """() => [
+  'header.md-header', '.md-header__title', 'h1', '#yk-q', '.yk-search button', 'label[for=yk-q]',
+  '#yk-hint', '.result', '.result-name', '.result-amount', '.md-footer', '.md-content'
+].map((sel) => {
+  const el = document.querySelector(sel);
+  if (!el) return [sel, null];
+  const cs = getComputedStyle(el), box = el.getBoundingClientRect();
+  return [sel, ['display', 'position', 'color', 'background-color', 'font-size', 'font-weight',
+                'line-height', 'padding-top', 'padding-left', 'margin-top', 'border-top-width',
+                'border-top-color'].map((p) => cs.getPropertyValue(p)),
+          [Math.round(box.x), Math.round(box.y), Math.round(box.width), Math.round(box.height)]];
+})"""
+
+
+@pytest.mark.browser
+def test_critical_css_paints_what_the_full_css_paints(browser: Any, server: str) -> None:
+    """Before the theme's stylesheets arrive, the page already looks as it will after."""
+    url = f"{server}search/?q={quote('王')}"
+    looks = []
+    for block_css in (True, False):
+        with phone_tab(browser, server) as tab:
+            if block_css:  # the stylesheets never arrive: only the inline critical rules apply
+                tab.route("**/*.css", lambda route: route.abort())
+            tab.goto(url)
+            tab.wait_for_selector("#results .result")
+            if not block_css:
+                tab.wait_for_function("() => !document.getElementById('yk-critical')")
+            else:
+                assert tab.evaluate("() => !!document.getElementById('yk-critical')")
+            looks.append(tab.evaluate(_LOOK))
+    critical, full = looks
+    assert all(box is not None for _, *box in full)
+    assert critical == full
 
 
 @pytest.mark.browser

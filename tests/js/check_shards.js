@@ -32,7 +32,10 @@ function shardFile(file) {
 }
 
 let loaded = 0;
-manifest.shards.forEach(([first, pid, file], n) => {
+let previousLast = null;
+manifest.shards.forEach((entry, n) => {
+  const file = core.shardFile(n);
+  const [first, pid] = typeof entry === 'string' ? [entry, 0] : entry;
   const raw = JSON.parse(fs.readFileSync(shardFile(file), 'utf8'));
   let index;
   try {
@@ -44,16 +47,36 @@ manifest.shards.forEach(([first, pid, file], n) => {
   loaded += 1;
   parsed[file] = {index, docs: raw.docs};
   const terms = raw.index.invertedIndex.map((t) => t[0]);
-  if (terms[0] !== first) problems.push(`${file}: first term ${terms[0]} != manifest ${first}`);
+  // the boundary routes exactly this shard's terms here: after the previous shard's last
+  // term (or equal to it, with a person number, for a term split between shards), and not
+  // after this shard's first term
+  if (n === 0 && first !== terms[0]) problems.push(`${file}: first term ${terms[0]} != manifest ${first}`);
+  if (first > terms[0] || (!terms[0].startsWith(first) && first !== terms[0])) {
+    problems.push(`${file}: boundary ${first} is not a prefix of its first term ${terms[0]}`);
+  }
+  if (previousLast !== null) {
+    if (typeof entry === 'string' && !(first > previousLast)) {
+      problems.push(`${file}: boundary ${first} does not sort after the previous shard's ${previousLast}`);
+    }
+    if (typeof entry !== 'string' && !(first === previousLast && first === terms[0])) {
+      problems.push(`${file}: split boundary ${first} is not the term the previous shard ended with`);
+    }
+  }
+  previousLast = terms[terms.length - 1];
+  for (let i = 1; i < terms.length; i++) {
+    if (!(terms[i - 1] < terms[i])) problems.push(`${file}: terms out of order at ${terms[i]}`);
+  }
   // every term answers an exact query, and every hit has a display row
   for (const term of [terms[0], terms[terms.length >> 1], terms[terms.length - 1]]) {
     const hits = index.query((q) => q.term(term, {usePipeline: false, wildcard: lunr.Query.wildcard.NONE}));
     if (!hits.length) problems.push(`${file}: no hit for its own term ${term}`);
     hits.forEach((h) => { if (!raw.docs[h.ref]) problems.push(`${file}: ref ${h.ref} has no row`); });
   }
-  const firstHit = index.query((q) => q.term(first, {usePipeline: false}));
-  if (n > 0 && !firstHit.some((h) => parseInt(h.ref, 36) === pid)) {
-    problems.push(`${file}: first person ${pid} not found under ${first}`);
+  if (typeof entry !== 'string') {
+    const firstHit = index.query((q) => q.term(first, {usePipeline: false}));
+    if (!firstHit.some((h) => parseInt(h.ref, 36) === pid)) {
+      problems.push(`${file}: first person ${pid} not found under ${first}`);
+    }
   }
 });
 

@@ -162,9 +162,11 @@
     return out;
   }
 
-  // Shard boundaries: [term, person, file]; keys compare as (term, person).
+  // Shard boundaries: "term" (the shard starts at that term) or ["term", person] (it starts
+  // inside a term that spans shards); keys compare as (term, person).
   function keyLess(term, pid, entry) {
-    return term < entry[0] || (term === entry[0] && pid < entry[1]);
+    var t = typeof entry === 'string' ? entry : entry[0], p = typeof entry === 'string' ? 0 : entry[1];
+    return term < t || (term === t && pid < p);
   }
 
   function shardAt(manifest, term, pid) {
@@ -174,6 +176,11 @@
       if (keyLess(term, pid, shards[mid])) hi = mid - 1; else lo = mid;
     }
     return lo;
+  }
+
+  // Shards are named by ordinal, in base 36, inside the index's content-hashed directory.
+  function shardFile(n) {
+    return n.toString(36) + '.json';
   }
 
   function shardRange(manifest, lk, pids) {
@@ -294,7 +301,7 @@
     var townInfo = townRange(manifest, town);
     var pids = townInfo ? townInfo.pids : [0, manifest.persons];
     var p = plan(manifest, parts, pids);
-    var files = p.shards.map(function (i) { return manifest.shards[i][2]; });
+    var files = p.shards.map(shardFile);
     var result = {parts: parts, records: [], persons: 0, truncated: p.truncated,
                   places: placeLinks(parts, manifest), shards: files};
     if (!p.run.length) return Promise.resolve(result);
@@ -379,7 +386,7 @@
   }
 
   var core = {normalize: normalize, parseQuery: parseQuery, plan: plan, run: run,
-              maskedForm: maskedForm, PAGE: PAGE};
+              maskedForm: maskedForm, shardFile: shardFile, PAGE: PAGE};
   root.YikatongSearch = core;
   if (typeof module !== 'undefined' && module.exports) module.exports = core;
 
@@ -395,7 +402,10 @@
   var base = '';  // where manifest.json lives, relative to the page (the form's data-index)
   var lunrSrc = 'lunr.min.js';
   var shardCache = {};
-  var manifestPromise = fetchJson(base + 'manifest.json');
+  // The search page carries the manifest inline (<script id="yk-manifest" type="application/json">,
+  // put there at build time next to this code): the query's shards are requested without
+  // waiting for a round trip. Without it (another page, a test harness) it is fetched.
+  var manifestPromise = inlineManifest() || fetchJson(base + 'manifest.json');
   var lunrPromise = waitForLunr();
   // run() reads lunr.Query only after shards (and so lunr) have loaded
   var lunrProxy = {get Query() { return root.lunr.Query; }};
@@ -416,6 +426,16 @@
   // less urgent downloads (the theme's script) until then, so they do not share the link
   core.settled = early ? early.promise.then(function () {}, function () {}) : Promise.resolve();
 
+  function inlineManifest() {
+    var tag = document.getElementById('yk-manifest');
+    if (!tag) return null;
+    try {
+      return Promise.resolve(JSON.parse(tag.textContent));
+    } catch (e) {
+      return null;
+    }
+  }
+
   function fetchJson(url) {
     return fetch(url, {credentials: 'same-origin'}).then(function (r) {
       if (!r.ok) throw new Error(url + ': ' + r.status);
@@ -423,8 +443,9 @@
     });
   }
 
-  // lunr.js is needed only once shards arrive: it loads alongside them, not before them, so
-  // on a slow link the bytes before the first shard request are the page and the manifest.
+  // lunr.js: the search page requests it first thing (<script id="yk-lunr" async>), so it
+  // streams in the gap between the page and the shards; elsewhere it is added when the
+  // first shard is requested.
   var lunrWanted;  // set by waitForLunr() below, before any use
   function waitForLunr() {
     var ready = null;
@@ -432,12 +453,16 @@
     lunrWanted = function () {
       lunrWanted = function () {};
       if (root.lunr) { ready.resolve(root.lunr); return; }
-      var tag = document.createElement('script');
-      tag.src = lunrSrc;
-      tag.async = true;
-      tag.onload = function () { ready.resolve(root.lunr); };
-      tag.onerror = function () { ready.reject(new Error(lunrSrc)); };
-      (document.head || document.documentElement).appendChild(tag);
+      var tag = document.getElementById('yk-lunr');
+      if (tag && tag.getAttribute('data-failed')) { ready.reject(new Error(lunrSrc)); return; }
+      if (!tag) {
+        tag = document.createElement('script');
+        tag.src = lunrSrc;
+        tag.async = true;
+        (document.head || document.documentElement).appendChild(tag);
+      }
+      tag.addEventListener('load', function () { ready.resolve(root.lunr); });
+      tag.addEventListener('error', function () { ready.reject(new Error(lunrSrc)); });
     };
     return promise;
   }
