@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import tinycss2
+import tinycss2.serializer
 from tinycss2 import ast
 
 LINK_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
@@ -165,16 +166,17 @@ def _rebase_urls(tokens: list[object], base: str) -> None:
     """url(x) in a stylesheet under ``base`` → the same file, seen from the page."""
     for i, token in enumerate(tokens):
         if isinstance(token, ast.URLToken) and _relative(token.value):
-            tokens[i] = ast.URLToken(token.source_line, token.source_column,
-                                     posixpath.normpath(posixpath.join(base, token.value)),
-                                     "")
+            url = posixpath.normpath(posixpath.join(base, token.value))
+            tokens[i] = ast.URLToken(token.source_line, token.source_column, url,
+                                     f"url({tinycss2.serializer.serialize_url(url)})")
         elif isinstance(token, ast.FunctionBlock):
             if token.lower_name == "url":
                 for j, arg in enumerate(token.arguments):
                     if isinstance(arg, ast.StringToken) and _relative(arg.value):
+                        url = posixpath.normpath(posixpath.join(base, arg.value))
                         token.arguments[j] = ast.StringToken(
-                            arg.source_line, arg.source_column,
-                            posixpath.normpath(posixpath.join(base, arg.value)), "")
+                            arg.source_line, arg.source_column, url,
+                            f'"{tinycss2.serializer.serialize_string_value(url)}"')
             else:
                 _rebase_urls(token.arguments, base)
 
