@@ -4,8 +4,9 @@ The search index never sees a raw name: ``name_keys`` takes ``name_shown`` (``�
 ``张*秀``, ``欧阳*``, ``阿不都·热合曼``) and returns the terms a citizen may type to find it,
 split into three kinds that the client ranks differently:
 
-- ``key``: the whole name (``张明秀``; masked ``张＊秀``), its full pinyin in every plausible
-  reading (``zhangmingxiu``; ü as ``v`` and ``u``), a middot name without its dot;
+- ``key``: the whole name (``张明秀``), its full pinyin in every plausible reading
+  (``zhangmingxiu``; ü as ``v`` and ``u``), a middot name without its dot; a masked name
+  (``张*秀``) as a marker and its visible characters (``￮张秀``, see ``masked_key``);
 - ``initials``: ``zmx`` and the mixed form ``~张mx`` (surname as typed, given name as initials);
 - ``part``: pieces of the name — one given-name character, any two characters of the name
   (``明秀``, ``张秀``) — and, for masked names, the pinyin of the visible characters.
@@ -31,6 +32,9 @@ MIDDOTS = "·•・"
 # Mixed terms (``~张mx``) carry a marker that sorts after latin and before CJK, so that they
 # do not interleave with the names under the same surname in the sorted term space.
 MIXED_MARK = "~"
+# A masked name's key starts with this marker (U+FFEE), which sorts after every other
+# character a name holds: ``masked_key``.
+MASKED_MARK = "\uffee"
 MAX_READINGS = 16  # cap on pinyin spellings per name (products of polyphonic characters)
 
 # How a character reads *as a surname* where that differs from its common reading, or where
@@ -130,6 +134,20 @@ def _full_keys(name: str) -> NameKeys:
     return _keys(key, initials + mixed, part)
 
 
+def masked_key(shown: str) -> str:
+    """The key of a masked name: a marker, then its visible characters (张*秀 → ￮张秀).
+
+    Someone typing the full name 张明秀 may be looking at 张*秀 (a program that shows only
+    the surname and the last character), so a name query also looks up its masked form.
+    Full names under a common surname fill many shards and the masked form cannot sort next
+    to all of them; with the marker, every masked name sorts after all other terms, in
+    shards of their own that hold masked persons only and are cut small (see
+    ``search_index``): the second lookup costs a small shard, not a second full one. The
+    client checks the number of hidden characters on the display row.
+    """
+    return MASKED_MARK + "".join(c for c in shown if c not in "*" + MASK_CHAR)
+
+
 def _masked_keys(shown: str) -> NameKeys:
     if any(m in shown for m in MIDDOTS):
         visible = [c for c in shown if c not in "*" + MIDDOTS]
@@ -140,7 +158,7 @@ def _masked_keys(shown: str) -> NameKeys:
     part = list(visible_given) + [surname + c for c in visible_given]
     if visible_given:
         part += ["".join(c) for c in spellings(syllables)]
-    return _keys([shown.replace("*", MASK_CHAR)], [], part)
+    return _keys([masked_key(shown)], [], part)
 
 
 def _middot_keys(name: str) -> NameKeys:

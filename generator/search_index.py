@@ -51,7 +51,8 @@ import rjsmin
 from .county import County
 from .critical_css import inline_critical_css
 from .mask import COMPOUND_SURNAMES
-from .pinyin_keys import MASK_CHAR, MIXED_MARK, id_key, name_keys
+from .pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK, id_key, name_keys
+from .site import squeeze
 from .urls import record_anchor, records_url, township_url, village_url
 
 log = logging.getLogger(__name__)
@@ -286,17 +287,27 @@ def _cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
     A shard ends between terms where it can: only a term too big to move whole to the next
     shard (a common character) is split, by person. A boundary between terms is just a
     (shortened) term in the manifest; a split one also needs the person number.
+
+    Masked names' keys (``pinyin_keys.masked_key``) sort last; they get shards of their own,
+    a quarter of the size: a name query looks one up beside the name's own shard.
     """
     current: list[tuple[str, list[tuple[int, int]]]] = []
     seen: set[int] = set()
     size = 0
+    masked = False
+    limit = target
     for term, plist in postings:
         chunk: list[tuple[int, int]] = []
+        if not masked and term.startswith(MASKED_MARK):
+            masked, limit = True, max(2_000, target // 4)
+            if current:
+                yield _Shard(_first(current), current)
+                current, seen, size = [], set(), 0
         if current:
             whole = sum(2 * len(persons.refs[pid]) + 24 +
                         (0 if pid in seen else len(persons.payload[pid]) + len(persons.refs[pid]) + 4)
                         for pid, _ in plist)
-            if size + whole > target and whole <= target // 4:
+            if size + whole > limit and whole <= limit // 4:
                 yield _Shard(_first(current), current)
                 current, seen, size = [], set(), 0
         size += len(term.encode()) * 2 + 40
@@ -304,7 +315,7 @@ def _cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
             cost = 2 * len(persons.refs[pid]) + 24
             if pid not in seen:
                 cost += len(persons.payload[pid].encode()) + len(persons.refs[pid]) + 4
-            if size + cost > target and (chunk or current):
+            if size + cost > limit and (chunk or current):
                 if chunk:
                     current.append((term, chunk))
                 yield _Shard(_first(current), current)
@@ -434,6 +445,7 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: _Persons, table
         "fields": list(FIELDS),
         "mask": MASK_CHAR,
         "mixed": MIXED_MARK,
+        "masked": MASKED_MARK,
         "anchor": record_anchor(""),
         "shardDir": shard_dir,
         "shards": boundaries,
@@ -472,7 +484,7 @@ def inline_client(page: Path, manifest: dict[str, object]) -> bool:
     inline = (f'<script id="yk-manifest" type="application/json">{data}</script>'
               f"<script>{code}</script>")
     if SCRIPT_TAG in html:
-        html = html.replace(SCRIPT_TAG, inline, 1)
+        html = squeeze(html).replace(SCRIPT_TAG, inline, 1)
     elif _INLINED.search(html):
         html = _INLINED.sub(lambda _: inline, html, count=1)
     else:

@@ -95,7 +95,7 @@ def extract_shells(site_dir: Path) -> dict[int, Shell]:
     for depth in range(1, MAX_DEPTH + 1):
         path = site_dir / SHELL_DIR / "/".join(f"d{depth}" for _ in range(depth - 1)) / "index.html"
         html = path.read_text(encoding="utf-8")
-        html = _squeeze(_strip_shell_artifacts(html))
+        html = squeeze(_strip_shell_artifacts(html))
         marker = re.search(rf"<p>\s*{CONTENT_MARKER}\s*</p>", html)
         if marker is None:
             raise RuntimeError(f"shell page {path} lost its content marker")
@@ -114,12 +114,13 @@ def _strip_shell_artifacts(html: str) -> str:
     return html
 
 
-def _squeeze(html: str) -> str:
-    """Drop the theme's template indentation and blank lines from a shell.
+def squeeze(html: str) -> str:
+    """Drop the theme's template indentation and blank lines from a page.
 
-    Every data page carries its shell, so its whitespace is written thousands of times. Only
-    whitespace that starts with a line break is touched (a run becomes one line break), and
-    the shell holds no <pre> or <textarea> where that would show.
+    Every data page carries its shell, so its whitespace is written thousands of times (and
+    the search page's bytes are on a shared link's critical path). Only whitespace that
+    starts with a line break is touched (a run becomes one line break); a page with a <pre>
+    or <textarea>, where that would show, is left as it is.
     """
     if re.search(r"<(pre|textarea)\b", html):
         return html

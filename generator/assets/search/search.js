@@ -125,21 +125,38 @@
 
   // --- lookups ------------------------------------------------------------------------------
 
-  // One lunr lookup: term, exact or prefix, fields, and the tier a match earns.
-  function lookup(term, prefix, fields, tier) {
-    return {term: term, prefix: prefix, fields: fields, tier: tier};
+  // One lunr lookup: term, exact or prefix, fields, and the tier a match earns. `shape`: a
+  // masked name (张＊秀) the display row must show, for keys that drop the mask count.
+  function lookup(term, prefix, fields, tier, shape) {
+    return {term: term, prefix: prefix, fields: fields, tier: tier, shape: shape || null};
+  }
+
+  // A masked name's key: the manifest's marker and its visible characters (张＊秀 → ￮张秀);
+  // masked names sort after every other term, in small shards of their own
+  // (generator/pinyin_keys.py).
+  function maskedKey(masked, manifest) {
+    return manifest.masked + Array.from(masked).filter(function (c) { return c !== MASK && c !== '*'; }).join('');
   }
 
   function partLookups(part, manifest) {
     var t = part.text, out = [];
     if (part.kind === 'han') {
       var chars = Array.from(t);
-      out.push(lookup(t, false, ['k'], TIER.exact));
+      if (t.indexOf(MASK) >= 0 && t.indexOf('\u00b7') < 0 && manifest.masked) {
+        out.push(lookup(maskedKey(t, manifest), false, ['k'], TIER.exact, t));
+      } else {
+        out.push(lookup(t, false, ['k'], TIER.exact));
+      }
       if (t.indexOf(MASK) < 0) {
         out.push(lookup(t, true, ['k'], TIER.prefix));
+        // a surname (and a character): the masked names that begin so (王 → 王＊三)
+        if (chars.length <= 2 && manifest.masked) out.push(lookup(maskedKey(t, manifest), true, ['k'], TIER.prefix));
         if (chars.length <= 3) out.push(lookup(t, false, ['g'], TIER.part));
         var masked = chars.length >= 3 ? maskedForm(t, manifest) : null;
-        if (masked) out.push(lookup(masked, false, ['k'], TIER.masked));
+        if (masked) {
+          out.push(manifest.masked ? lookup(maskedKey(masked, manifest), false, ['k'], TIER.masked, masked)
+                                   : lookup(masked, false, ['k'], TIER.masked));
+        }
       }
     } else if (part.kind === 'latin') {
       if (t.length < 2) return [];
@@ -317,6 +334,7 @@
             queryShard(lunr, shard, lk).forEach(function (hit) {
               var pid = parseInt(hit.ref, 36);
               if (pid < pids[0] || pid >= pids[1]) return;
+              if (lk.shape && shard.docs[hit.ref][0].replace(/\*/g, MASK) !== lk.shape) return;
               docs[hit.ref] = shard.docs[hit.ref];
               if (tiers[hit.ref] === undefined || lk.tier < tiers[hit.ref]) tiers[hit.ref] = lk.tier;
             });
