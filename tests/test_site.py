@@ -88,7 +88,9 @@ def test_search_page_carries_its_manifest_client_and_critical_css(built_site: Pa
     assert '<script src="search.js"' not in html and not page.select('link[href$="manifest.json"]')
     # no stylesheet blocks the first paint: the critical rules are inline, the theme's
     # stylesheets load from a script, or from <noscript> without JavaScript
-    assert head.index("YikatongSearch=core") < head.index('<style id="yk-critical">')
+    # the core (which requests the shards) first; the form's code and the CSS after it
+    assert head.index('<script id="yk-core">') < head.index('<script id="yk-page">') \
+        < head.index('<style id="yk-critical">')
     blocking = [link for link in page.find_all("link", rel="stylesheet") if link.find_parent("noscript") is None]
     assert blocking == []
     noscript = [link["href"] for link in page.select("noscript link[rel=stylesheet]")]

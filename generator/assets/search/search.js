@@ -417,32 +417,37 @@
 
   if (typeof document === 'undefined') return;
 
-  var base = '';  // where manifest.json lives, relative to the page (the form's data-index)
-  var lunrSrc = 'lunr.min.js';
-  var shardCache = {};
+  // State the page code (the second part of this file) shares: where the index lives
+  // (relative to the page; the form's data-index), lunr's URL, loaded shards, the manifest,
+  // the query in the URL.
+  var boot = core.boot = {base: '', lunrSrc: 'lunr.min.js', shardCache: {}};
   // The search page carries the manifest inline (<script id="yk-manifest" type="application/json">,
   // put there at build time next to this code): the query's shards are requested without
   // waiting for a round trip. Without it (another page, a test harness) it is fetched.
-  var manifestPromise = inlineManifest() || fetchJson(base + 'manifest.json');
+  boot.manifest = inlineManifest() || fetchJson(boot.base + 'manifest.json');
   var lunrPromise = waitForLunr();
   // run() reads lunr.Query only after shards (and so lunr) have loaded
   var lunrProxy = {get Query() { return root.lunr.Query; }};
-  var params = new URLSearchParams(location.search);
-  var early = null;  // the query in the URL, started before the body exists
+  var params = boot.params = new URLSearchParams(location.search);
+  boot.early = null;  // the query in the URL, started before the body exists
   if ((params.get('q') || '').trim()) {
     // the query and town are captured here: search() clears `early` once it has taken the
     // promise, possibly before the manifest arrives
     var earlyQuery = params.get('q').trim(), earlyTown = params.get('town') || '';
-    early = {query: earlyQuery, town: earlyTown};
-    early.promise = manifestPromise.then(function (manifest) {
+    var early = boot.early = {query: earlyQuery, town: earlyTown};
+    early.promise = boot.manifest.then(function (manifest) {
       return run(lunrProxy, manifest, earlyQuery, earlyTown, function (file) { return loadShard(manifest, file); });
     });
     early.promise.catch(function () {});
   }
-  manifestPromise.catch(function () {});
+  boot.manifest.catch(function () {});
   // settles when the query in the URL has its answer (or failed): the page may hold back
   // less urgent downloads (the theme's script) until then, so they do not share the link
-  core.settled = early ? early.promise.then(function () {}, function () {}) : Promise.resolve();
+  core.settled = boot.early ? boot.early.promise.then(function () {}, function () {}) : Promise.resolve();
+  boot.lunrProxy = lunrProxy;
+  boot.fetchJson = fetchJson;
+  boot.loadShard = loadShard;
+  boot.lunrWanted = function () { lunrWanted(); };
 
   function inlineManifest() {
     var tag = document.getElementById('yk-manifest');
@@ -472,29 +477,41 @@
       lunrWanted = function () {};
       if (root.lunr) { ready.resolve(root.lunr); return; }
       var tag = document.getElementById('yk-lunr');
-      if (tag && tag.getAttribute('data-failed')) { ready.reject(new Error(lunrSrc)); return; }
+      if (tag && tag.getAttribute('data-failed')) { ready.reject(new Error(boot.lunrSrc)); return; }
       if (!tag) {
         tag = document.createElement('script');
-        tag.src = lunrSrc;
+        tag.src = boot.lunrSrc;
         tag.async = true;
         (document.head || document.documentElement).appendChild(tag);
       }
       tag.addEventListener('load', function () { ready.resolve(root.lunr); });
-      tag.addEventListener('error', function () { ready.reject(new Error(lunrSrc)); });
+      tag.addEventListener('error', function () { ready.reject(new Error(boot.lunrSrc)); });
     };
     return promise;
   }
 
   function loadShard(manifest, file) {
-    if (!shardCache[file]) {
-      var raw = fetchJson(base + manifest.shardDir + file);
+    var cache = boot.shardCache;
+    if (!cache[file]) {
+      var raw = fetchJson(boot.base + manifest.shardDir + file);
       lunrWanted();
-      shardCache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
+      cache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
         return {index: got[1].Index.load(got[0].index), docs: got[0].docs};
       });
     }
-    return shardCache[file];
+    return cache[file];
   }
+
+})(typeof window !== 'undefined' ? window : this);
+/* yk:page — the page's form and results; the search page carries this part at the end of its
+   <head>, after the first part has already requested the query's shards. */
+(function (root) {
+  'use strict';
+
+  if (typeof document === 'undefined') return;
+  var core = root.YikatongSearch, boot = core.boot, run = core.run, PAGE = core.PAGE;
+  var params = boot.params, lunrProxy = boot.lunrProxy, fetchJson = boot.fetchJson;
+  var loadShard = boot.loadShard, lunrWanted = boot.lunrWanted;
 
   if (document.readyState === 'loading') {
     document.addEventListener('readystatechange', function wait() {
@@ -508,13 +525,14 @@
   function page() {
     var form = document.getElementById('yk-search');
     if (!form) return;
-    if ((form.getAttribute('data-index') || '') !== base) {  // the index lives elsewhere: start over
-      base = form.getAttribute('data-index') || '';
-      shardCache = {};
-      early = null;
-      manifestPromise = fetchJson(base + 'manifest.json');
+    if ((form.getAttribute('data-index') || '') !== boot.base) {  // the index lives elsewhere: start over
+      boot.base = form.getAttribute('data-index') || '';
+      boot.shardCache = {};
+      boot.early = null;
+      boot.manifest = fetchJson(boot.base + 'manifest.json');
     }
-    lunrSrc = form.getAttribute('data-lunr') || lunrSrc;
+    boot.lunrSrc = form.getAttribute('data-lunr') || boot.lunrSrc;
+    var manifestPromise = boot.manifest;
     var input = form.querySelector('input[name="q"]');
     var select = form.querySelector('select[name="town"]');
     var results = document.getElementById('results');
@@ -639,8 +657,9 @@
       }
       results.setAttribute('aria-busy', 'true');
       status.textContent = '正在查找…';
+      var early = boot.early;
       var started = early && early.query === query && early.town === town ? early.promise : null;
-      early = null;
+      boot.early = null;
       manifestPromise.then(function (manifest) {
         fillTowns(manifest);
         // the core plans and requests shards at once; lunr is awaited only inside loadShard
