@@ -111,7 +111,9 @@ def bench_lighthouse(site: Path) -> list[dict[str, object]]:
     township = sorted(site.glob("t/*/index.html"))[0].relative_to(site).parent.as_posix()
     results: list[dict[str, object]] = []
     env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
-    for label, path in (("home", ""), ("township", township + "/"), ("record", record + "/")):
+    pages = (("home", ""), ("township", township + "/"), ("record", record + "/"),
+             ("search", "search/?q=%E7%8E%8B"))  # a shared link: search/?q=王
+    for label, path in pages:
         report = WORK / f"lighthouse-{label}.json"
         subprocess.run([str(ROOT / "node_modules" / ".bin" / "lighthouse"), base + path, "--quiet",
                         "--output=json", f"--output-path={report}", "--only-categories=performance,accessibility,best-practices",
@@ -124,6 +126,7 @@ def bench_lighthouse(site: Path) -> list[dict[str, object]]:
                         "FCP s": round(audits["first-contentful-paint"]["numericValue"] / 1000, 1),
                         "LCP s": round(audits["largest-contentful-paint"]["numericValue"] / 1000, 1),
                         "TBT ms": round(audits["total-blocking-time"]["numericValue"]),
+                        "CLS": round(audits["cumulative-layout-shift"]["numericValue"], 3),
                         "failing": ", ".join(a for a in _failing(got)) or "-"})
     server.shutdown()  # type: ignore[attr-defined]
     return results
