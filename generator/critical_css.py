@@ -19,7 +19,7 @@ only once results are drawn) are kept entire. Relative ``url(…)`` values are r
 the page's directory. Output is deterministic.
 
     inline_critical_css(site / "search" / "index.html", keep_whole={"search.css"},
-                        extra_tags={"ol", "li", "button"})
+                        extra_tags={"ol", "li"}, extra_classes={"result", "yk-note"})
 """
 
 from __future__ import annotations
@@ -70,12 +70,13 @@ class _Collector(HTMLParser):
 
 
 def inline_critical_css(page: Path, keep_whole: Iterable[str] = (), extra_tags: Iterable[str] = (),
+                        extra_classes: Iterable[str] = (),
                         after: str = "window.YikatongSearch&&YikatongSearch.settled") -> bool:
     """Replace ``page``'s stylesheet links by its critical CSS and a loader; False if it has none.
 
-    ``keep_whole``: hrefs (as written in the page) inlined entire. ``extra_tags``: elements
-    the page's scripts create. ``after``: a JavaScript expression for a promise (or
-    nothing) after which the stylesheets load.
+    ``keep_whole``: hrefs (as written in the page) inlined entire. ``extra_tags`` and
+    ``extra_classes``: elements and classes the page's scripts create. ``after``: a
+    JavaScript expression for a promise (or nothing) after which the stylesheets load.
     """
     text = page.read_text(encoding="utf-8")
     hrefs = LINK_RE.findall(text)
@@ -84,6 +85,7 @@ def inline_critical_css(page: Path, keep_whole: Iterable[str] = (), extra_tags: 
     markup = _Markup()
     _Collector(markup).feed(text)
     markup.tags.update(extra_tags)
+    markup.classes.update(extra_classes)
     whole = set(keep_whole)
     items: list[_Item] = []
     for href in hrefs:

@@ -116,7 +116,8 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> S
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
     page = search_dir / "index.html"
     if inline_client(page, manifest):
-        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=CLIENT_TAGS)
+        tags, classes = client_creates()
+        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=tags, extra_classes=classes)
     summary.seconds = time.perf_counter() - started
     log.info(summary.line())
     return summary
@@ -501,8 +502,22 @@ _INLINED_CORE = re.compile(r'<script id="yk-manifest" type="application/json">.*
                            r'<script id="yk-core">.*?</script>', re.DOTALL)
 _INLINED_PAGE = re.compile(r'<script id="yk-page">.*?</script>', re.DOTALL)
 PAGE_MARK = "/* yk:page"
-# elements search.js creates (the critical CSS keeps the theme's rules for them)
-CLIENT_TAGS = ("ol", "ul", "li", "a", "div", "span", "p", "button")
+_CREATES = re.compile(r"""\bel\('([a-z0-9]+)'(?:,\s*'([\w -]+)')?""")
+
+
+def client_creates() -> tuple[set[str], set[str]]:
+    """Elements and classes search.js creates (its ``el(tag, classes)`` calls).
+
+    The critical CSS keeps the theme's and the site's rules for them: results, the
+    "结果较多" note, the "没有找到" box are drawn after the page has loaded.
+    """
+    source = (ASSETS_DIR / "search.js").read_text(encoding="utf-8")
+    tags: set[str] = set()
+    classes: set[str] = set()
+    for tag, names in _CREATES.findall(source):
+        tags.add(tag)
+        classes.update(names.split())
+    return tags, classes
 
 
 def client_code() -> tuple[str, str]:
