@@ -188,8 +188,8 @@ def test_critical_css_paints_what_the_full_css_paints(browser: Any, server: str,
             looks.append(tab.evaluate(_LOOK))
     critical, full = looks
     assert len(full) > 20
-    assert [(c, f) for c, f in zip(critical, full) if c != f] == []
     assert len(critical) == len(full)
+    assert [(c, f) for c, f in zip(critical, full, strict=True) if c != f] == []
 
 
 @pytest.mark.browser
