@@ -11,10 +11,11 @@ fetch only what one query needs. So the index is *term-partitioned*:
   (term, person) — terms compared as JavaScript compares strings — and cut into
   **shards** of bounded size. A hot term (a common character) simply spans several
   shards, split by person number, i.e. roughly by township.
-- A shard is one JSON file: a lunr 2.3.9 serialized index over its terms (empty pipeline,
-  fields ``k`` whole-name keys and ID digits, ``i`` initials, ``g`` name parts; refs are
-  base-36 person numbers) and the display rows (``docs``) of every person it references,
-  so one query needs one or two shards — no separate document fetch.
+- A shard is one JSON file: a lunr index over its terms, built by the lunr package (lunr.py,
+  serialized for lunr.js 2.3.9; empty pipelines; fields ``k`` whole-name keys and ID
+  digits, ``i`` initials, ``g`` name parts; refs are base-36 person numbers) and the
+  display rows (``docs``) of every person it references, so one query needs one or two
+  shards — no separate document fetch.
 - ``manifest.json`` lists where each shard starts (its boundary key, shortened to the
   shortest prefix that still separates it from the shard before) and the tables the rows
   refer to (villages with page URLs, batches, programs). Shards are named by their ordinal
@@ -37,13 +38,17 @@ import gzip
 import hashlib
 import json
 import logging
+import multiprocessing as mp
+import os
 import re
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lunr.builder
 import numpy as np
 import pandas as pd
 import rjsmin
@@ -336,26 +341,38 @@ def _first(terms: list[tuple[str, list[tuple[int, int]]]]) -> tuple[str, int]:
 
 
 def _shard_json(shard: _Shard, persons: _Persons) -> bytes:
-    """A lunr 2.3.9 serialized index over the shard's terms, plus its persons' rows."""
-    inverted: list[str] = []
-    vectors: dict[tuple[int, int], list[int]] = {}
-    for index, (term, plist) in enumerate(shard.terms):
-        by_field: list[list[str]] = [[] for _ in FIELDS]
+    """A lunr index over the shard's terms, built by the lunr package, plus its persons' rows.
+
+    Each person is a document whose fields hold its terms as ready-made tokens (lunr's
+    tokenizer takes a list as tokens) and whose pipelines are empty: no trimmer, stop words
+    or stemmer (they would strip Chinese and mangle pinyin). Two adjustments make the
+    serialized index what lunr.js 2.3.9 loads, smaller:
+
+    - ``invertedIndex`` in JavaScript string order: lunr.js builds its token set from it and
+      refuses words out of order; lunr.py sorts by code point, which differs for characters
+      beyond U+FFFF (rare characters in names) and the masked-name marker;
+    - field vectors that are empty (a person with no term of that field here) are left out:
+      lunr.js reads a vector only for a field a query matched. About 10% of a shard.
+    """
+    documents: dict[int, tuple[list[str], list[str], list[str]]] = {}
+    for term, plist in shard.terms:
         for pid, fi in plist:
-            by_field[fi].append(f'"{persons.refs[pid]}":{{}}')
-            vectors.setdefault((fi, pid), []).append(index)
-        postings = ",".join(f'"{f}":{{{",".join(refs)}}}' for f, refs in zip(FIELDS, by_field, strict=True))
-        inverted.append(f'[{_dumps(term)},{{"_index":{index},{postings}}}]')
-    field_vectors = ",".join(
-        f'["{FIELDS[fi]}/{persons.refs[pid]}",[{",".join(f"{i},1" for i in idx)}]]'
-        for (fi, pid), idx in sorted(vectors.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    )
-    pids = sorted({pid for _, plist in shard.terms for pid, _ in plist})
-    docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in pids)
-    lunr_index = (f'{{"version":"{LUNR_VERSION}","fields":{_dumps(list(FIELDS))},'
-             f'"fieldVectors":[{field_vectors}],"invertedIndex":[{",".join(inverted)}],'
-             f'"pipeline":[]}}')
-    return f'{{"v":1,"index":{lunr_index},"docs":{{{docs}}}}}\n'.encode()
+            documents.setdefault(pid, ([], [], []))[fi].append(term)
+    builder = lunr.builder.Builder()
+    builder.pipeline.reset()
+    builder.search_pipeline.reset()
+    builder.ref("id")
+    for name in FIELDS:
+        builder.field(name)
+    for pid in sorted(documents):
+        builder.add({"id": persons.refs[pid], **dict(zip(FIELDS, documents[pid], strict=True))})
+    index = builder.build().serialize()
+    index["invertedIndex"].sort(key=lambda entry: _js_sort_key(entry[0]))
+    index["fieldVectors"] = [vector for vector in index["fieldVectors"] if vector[1]]
+    if index["version"] != LUNR_VERSION:
+        raise RuntimeError(f"lunr package writes {index['version']}, the client's lunr.js is {LUNR_VERSION}")
+    docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in sorted(documents))
+    return f'{{"v":1,"index":{_dumps(index)},"docs":{{{docs}}}}}\n'.encode()
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -370,14 +387,11 @@ def _write(shards: list[_Shard], persons: _Persons, tables: _Tables, county: Cou
     raw_total = gz_total = 0
     boundaries: list[object] = []
     previous_last = ""
-    for n, shard in enumerate(shards):
-        data = _shard_json(shard, persons)
-        name = shard_name(n)
-        (staging / name).write_bytes(data)
-        digest.update(data)
-        gz = len(gzip_bytes(data))
-        sizes[name] = gz
-        raw_total += len(data)
+    for n, (shard, (shard_digest, raw, gz)) in enumerate(zip(shards, _write_shards(shards, persons, staging),
+                                                            strict=True)):
+        digest.update(shard_digest)
+        sizes[shard_name(n)] = gz
+        raw_total += raw
         gz_total += gz
         boundaries.append(_boundary(previous_last, shard.first, n == 0))
         previous_last = shard.terms[-1][0]
@@ -398,6 +412,42 @@ def _write(shards: list[_Shard], persons: _Persons, tables: _Tables, county: Cou
         shard_gzip_sizes=sizes,
     )
     return manifest, summary
+
+
+_SHARED: tuple[list[_Shard], _Persons, Path] | None = None  # for forked workers
+
+
+def _write_shards(shards: list[_Shard], persons: _Persons, staging: Path) -> list[tuple[bytes, int, int]]:
+    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes), in order.
+
+    lunr.py builds about 200 shards a second; a big county's thousands are built by forked
+    workers (one per core, up to 4), which inherit the shards and persons.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
+    global _SHARED
+    _SHARED = (shards, persons, staging)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            done = [row for part in pool.map(_write_every, [(i, workers) for i in range(workers)])
+                    for row in part]
+    finally:
+        _SHARED = None
+    return [row[1:] for row in sorted(done)]
+
+
+def _write_every(job: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
+    assert _SHARED is not None
+    shards, persons, staging = _SHARED
+    start, step = job
+    return [(n, *_write_shard(n, shards[n], persons, staging)) for n in range(start, len(shards), step)]
+
+
+def _write_shard(n: int, shard: _Shard, persons: _Persons, staging: Path) -> tuple[bytes, int, int]:
+    data = _shard_json(shard, persons)
+    (staging / shard_name(n)).write_bytes(data)
+    return hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data))
 
 
 def shard_name(n: int) -> str:

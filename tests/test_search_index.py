@@ -146,6 +146,8 @@ PEOPLE = [
     ("王大娘", "gdzl"), ("单明秀", "gdzl"), ("尉迟长乐", "gdzl"), ("欧阳明华", "gdzl"),
     ("吕秀", "gdzl"), ("阿不都·热合曼", "gdzl"), ("张㐂", "gdzl"), ("王明三", "nccb"),
     ("李四", "nccb"), ("赵五一", "nccb"),
+    # beyond U+FFFF: JavaScript orders it by its surrogates, Python by code point
+    ("郭\U00020BB7", "gdzl"), ("钱明\U00020BB7", "nccb"),
 ]
 
 
@@ -215,6 +217,25 @@ def test_rebuild_removes_stale_shards(public: pd.DataFrame, county: Any, tmp_pat
     assert len(on_disk) == len(manifest["shards"])
 
 
+def test_shard_index_is_in_javascript_order_without_empty_vectors() -> None:
+    """lunr.js refuses a token set out of order, and JavaScript orders a character beyond
+    U+FFFF by its surrogates (before U+FF0A ＊), Python by code point (after)."""
+    import numpy as np
+
+    from generator.search_index import _Persons, _Shard, _shard_json
+
+    terms = ["\uff0a", "\U00020bb7", "a"]  # Python's order would be a, ＊, 𠮷
+    persons = _Persons(refs=["0", "1"], names=["x", "y"], ids=["", ""], village=np.zeros(2, dtype=int),
+                       payload=['["x","",0,[]]', '["y","",0,[]]'])
+    shard = _Shard(first=("a", 0), terms=[("a", [(0, 0)]), ("\U00020bb7", [(1, 2)]), ("\uff0a", [(0, 0)])])
+    index = json.loads(_shard_json(shard, persons))["index"]
+    assert [t for t, _ in index["invertedIndex"]] == ["a", "\U00020bb7", "\uff0a"]
+    assert sorted(terms) != ["a", "\U00020bb7", "\uff0a"]
+    assert index["version"] == "2.3.9" and index["pipeline"] == []
+    # person 0 has k terms only, person 1 a g term only: no empty vectors for the rest
+    assert [ref for ref, _ in index["fieldVectors"]] == ["k/0", "g/1"]
+
+
 def test_only_shown_values_are_indexed(county: Any, tmp_path: Path) -> None:
     """Raw columns that reach the indexer by mistake never reach a shard."""
     raw_id = person_id(77)
@@ -263,6 +284,8 @@ def test_node_lunr_loads_every_shard(built: Path, tmp_path: Path) -> None:
     ("阿不都热合曼", ["阿不都·热合曼"]),
     ("热合曼", ["阿不都·热合曼"]),
     ("㐂", ["张㐂"]),
+    ("郭\U00020BB7", ["郭\U00020BB7"]),
+    ("钱明\U00020BB7", ["钱*\U00020BB7"]),
     ("王明三", ["王*三"]),
     ("王*三", ["王*三"]),
     ("王＊三", ["王*三"]),
@@ -351,3 +374,18 @@ def test_shards_compress_below_the_cap(big: tuple[Path, pd.DataFrame]) -> None:
     sizes = [len(gzip.compress(p.read_bytes())) for p in shard_files(site)]
     assert max(sizes) < 32 * 1024
 
+
+
+def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.DataFrame], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers build a big county's shards; the output is what one process writes."""
+    site, public = big
+    assert len(shard_files(site)) >= 64  # the fixture took the parallel path
+    monkeypatch.setattr("generator.search_index.os.cpu_count", lambda: 1)
+    build_search_index(public, load_county(Path(public.attrs["data"])), tmp_path)
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "search").rglob("*"))
+                if p.is_file() and p.name != "index.html"}
+
+    assert tree(tmp_path) == tree(site)
