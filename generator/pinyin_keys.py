@@ -6,7 +6,9 @@ split into three kinds that the client ranks differently:
 
 - ``key``: the whole name (``张明秀``), its full pinyin in every plausible reading
   (``zhangmingxiu``; ü as ``v`` and ``u``), a middot name without its dot; a masked name
-  (``张*秀``) as a marker and its visible characters (``￮张秀``, see ``masked_key``);
+  (``张*秀``) as a marker and its visible characters (``￮张秀``, see ``masked_key``) and
+  the same spelled in pinyin (``￮zhangxiu``: the client cuts a typed ``zhangmingxiu`` into
+  syllables and looks up surname + last syllable);
 - ``initials``: ``zmx`` and the mixed form ``~张mx`` (surname as typed, given name as initials);
 - ``part``: pieces of the name — one given-name character, any two characters of the name
   (``明秀``, ``张秀``) — and, for masked names, the pinyin of the visible characters.
@@ -156,9 +158,11 @@ def _masked_keys(shown: str) -> NameKeys:
     visible_given = [c for c in given if c != "*"]
     syllables = list(surname_readings(surname)) + [char_readings(c) for c in visible_given]
     part = list(visible_given) + [surname + c for c in visible_given]
+    spelled = ["".join(c) for c in spellings(syllables)]
     if visible_given:
-        part += ["".join(c) for c in spellings(syllables)]
-    return _keys([masked_key(shown)], [], part)
+        part += spelled
+    # full pinyin typed for the whole name (zhangmingsan) finds 张*三 by its spelled key
+    return _keys([masked_key(shown)] + [MASKED_MARK + s for s in spelled], [], part)
 
 
 def _middot_keys(name: str) -> NameKeys:

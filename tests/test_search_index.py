@@ -78,10 +78,11 @@ def test_parts_of_a_three_character_name() -> None:
 
 def test_masked_name_indexes_only_visible_characters() -> None:
     keys = name_keys("张*三")
-    assert keys.key == ("\uffee张三",)  # after every other term: in small shards of masked names
+    # after every other term, in small shards of masked names; spelled for full pinyin
+    assert keys.key == ("\uffee张三", "\uffeezhangsan")
     assert keys.initials == ()
     assert set(keys.part) == {"三", "张三", "zhangsan"}
-    assert name_keys("欧阳*").key == ("\uffee欧阳",)
+    assert name_keys("欧阳*").key == ("\uffee欧阳", "\uffeeouyang")
     assert name_keys("欧阳*").part == ()
 
 
@@ -145,7 +146,7 @@ def person_id(n: int) -> str:
 PEOPLE = [
     ("王大娘", "gdzl"), ("单明秀", "gdzl"), ("尉迟长乐", "gdzl"), ("欧阳明华", "gdzl"),
     ("吕秀", "gdzl"), ("阿不都·热合曼", "gdzl"), ("张㐂", "gdzl"), ("王明三", "nccb"),
-    ("李四", "nccb"), ("赵五一", "nccb"),
+    ("李四", "nccb"), ("赵五一", "nccb"), ("司马光明", "nccb"), ("吕小绿", "nccb"),
     # beyond U+FFFF: JavaScript orders it by its surrogates, Python by code point
     ("郭\U00020BB7", "gdzl"), ("钱明\U00020BB7", "nccb"),
 ]
@@ -290,6 +291,13 @@ def test_node_lunr_loads_every_shard(built: Path, tmp_path: Path) -> None:
     ("王*三", ["王*三"]),
     ("王＊三", ["王*三"]),
     ("王明明三", []),  # its masked form would be 王**三: one hidden character is not two
+    ("wangmingsan", ["王*三"]),  # full pinyin of a name shown masked
+    ("wang ming san", ["王*三"]),
+    ("wangdesan", ["王*三"]),  # the hidden character could be any
+    ("wangmingmingsan", []),  # two hidden syllables: not 王*三
+    ("simaguangming", ["司马*明"]),  # compound surname: two syllables
+    ("lvxiaolv", ["吕*绿"]),
+    ("luxiaolu", ["吕*绿"]),
     ("王**三", []),
     ("张三丰", []),
 ], ids=lambda v: v if isinstance(v, str) else None)
@@ -389,3 +397,22 @@ def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.Dat
                 if p.is_file() and p.name != "index.html"}
 
     assert tree(tmp_path) == tree(site)
+
+
+@pytest.mark.parametrize(("typed", "splits"), [
+    ("zhangmingsan", [["zhang", "ming", "san"]]),
+    ("xian", [["xian"], ["xi", "an"]]),
+    ("ouyangminghua", [["ou", "yang", "ming", "hua"]]),
+    ("lvxiaolv", [["lv", "xiao", "lv"]]),
+    ("qqq", []),  # not pinyin: no masked lookups
+])
+def test_client_cuts_pinyin_into_syllables(typed: str, splits: list[list[str]]) -> None:
+    if NODE is None:
+        pytest.skip("node is needed")
+    client = REPO / "generator" / "assets" / "search" / "search.js"
+    done = subprocess.run([NODE, "-e", f"process.stdout.write(JSON.stringify("
+                           f"require({json.dumps(str(client))}).syllableSplits({json.dumps(typed)})))"],
+                          capture_output=True, text=True, check=True, timeout=60)
+    found = json.loads(done.stdout)
+    assert found[: len(splits)] == splits
+    assert all("".join(s) == typed for s in found)

@@ -165,6 +165,7 @@
       out.push(lookup(t, false, ['g'], TIER.part));
       out.push(lookup(t, true, ['k'], TIER.prefix));
       out.push(lookup(t, true, ['i'], TIER.initialsPrefix));
+      if (manifest.masked) maskedPinyin(t, manifest).forEach(function (lk) { out.push(lk); });
     } else if (part.kind === 'mixed') {
       // 张mx: initials; 张mingxiu: pinyin, of which only the first initial is usable here
       var spelled = part.latin.length >= 2 && /[aeiouv]/.test(part.latin);
@@ -177,6 +178,54 @@
       else if (t.length >= 2) out.push(lookup(t, true, ['k'], TIER.prefix));
     }
     return out;
+  }
+
+  // Full pinyin of a name that a page shows masked: zhangmingsan may be 张＊三, whose key
+  // is ￮zhangsan (surname and visible characters spelled, generator/pinyin_keys.py). The
+  // query is cut into syllables (every way, a few at most); the surname is one syllable or
+  // two (欧阳), the last syllable the last character, the ones between are hidden.
+  var SYLLABLE = /^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ui|ue|ve|er|a|o|e|i|u|v)/;
+
+  function syllableSplits(text) {
+    var found = [];
+    (function walk(rest, syllables) {
+      if (found.length >= 6) return;
+      if (!rest) { found.push(syllables); return; }
+      var m = SYLLABLE.exec(rest);
+      if (!m) return;
+      for (var n = m[0].length; n >= 1; n--) {  // the longest syllable first, then shorter ones
+        var head = rest.slice(0, n);
+        var whole = SYLLABLE.exec(head);
+        if (whole && whole[0] === head) walk(rest.slice(n), syllables.concat([head]));
+      }
+    })(text, []);
+    return found;
+  }
+
+  function maskedPinyin(text, manifest) {
+    if (text.length < 5) return [];
+    var out = [], seen = {};
+    syllableSplits(text).forEach(function (syllables) {
+      var n = syllables.length;
+      [1, 2].forEach(function (surname) {
+        var hidden = n - surname - 1;
+        if (hidden < 1) return;
+        var key = manifest.masked + syllables.slice(0, surname).join('') + syllables[n - 1];
+        var shape = {chars: n, masks: hidden};
+        if (seen[key + n]) return;
+        seen[key + n] = true;
+        out.push(lookup(key, false, ['k'], TIER.masked, shape));
+      });
+    });
+    return out;
+  }
+
+  // Does a display row's name have the shape a masked lookup asked for?
+  function shapeFits(name, shape) {
+    var chars = Array.from(name.replace(/\*/g, MASK));
+    if (typeof shape === 'string') return chars.join('') === shape;
+    return chars.length === shape.chars &&
+      chars.filter(function (c) { return c === MASK; }).length === shape.masks;
   }
 
   // Shard boundaries: "term" (the shard starts at that term) or ["term", person] (it starts
@@ -334,7 +383,7 @@
             queryShard(lunr, shard, lk).forEach(function (hit) {
               var pid = parseInt(hit.ref, 36);
               if (pid < pids[0] || pid >= pids[1]) return;
-              if (lk.shape && shard.docs[hit.ref][0].replace(/\*/g, MASK) !== lk.shape) return;
+              if (lk.shape && !shapeFits(shard.docs[hit.ref][0], lk.shape)) return;
               docs[hit.ref] = shard.docs[hit.ref];
               if (tiers[hit.ref] === undefined || lk.tier < tiers[hit.ref]) tiers[hit.ref] = lk.tier;
             });
@@ -404,7 +453,7 @@
   }
 
   var core = {normalize: normalize, parseQuery: parseQuery, plan: plan, run: run,
-              maskedForm: maskedForm, shardFile: shardFile, PAGE: PAGE};
+              maskedForm: maskedForm, syllableSplits: syllableSplits, shardFile: shardFile, PAGE: PAGE};
   root.YikatongSearch = core;
   if (typeof module !== 'undefined' && module.exports) module.exports = core;
 
