@@ -149,9 +149,10 @@ def results(page: Any) -> list[dict[str, str]]:
     ("热合曼", "阿不都·热合曼"),
     ("张㐂", "张㐂"),
     ("钱明三", "钱*三"),
+    ("qianmingsan", "钱*三"),
 ], ids=["name", "pinyin", "pinyin-spaced", "initials", "mixed", "polyphonic-surname",
         "polyphonic-surname-han", "compound-surname", "compound-pinyin", "compound-pinyin-2",
-        "u-umlaut", "middot-part", "rare-char", "masked-name"])
+        "u-umlaut", "middot-part", "rare-char", "masked-name", "masked-name-pinyin"])
 def test_finds_by_name(page: Any, server: str, query: str, name: str) -> None:
     found = search(page, server, query)
     assert found, query
