@@ -486,7 +486,7 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: _Persons, table
             found = county.township(town)
             towns.append([town, found.code if found else "", lo, hi, township_url(county, town)])
         towns[-1][3] = hi
-        villages.append([len(towns) - 1, village, url, lo, hi])
+        villages.append([len(towns) - 1, village, url])  # the client needs no person range here
     programs = {code: p.name for code, p in sorted(county.programs.items())}
     return {
         "v": 1,
