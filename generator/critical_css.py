@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import logging
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,8 @@ from pathlib import Path
 import tinycss2
 import tinycss2.serializer
 from tinycss2 import ast
+
+log = logging.getLogger(__name__)
 
 LINK_RE = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
 STYLE_ID = "yk-critical"
@@ -82,14 +85,18 @@ def inline_critical_css(page: Path, keep_whole: Iterable[str] = (), extra_tags: 
     hrefs = LINK_RE.findall(text)
     if not hrefs or f'<style id="{STYLE_ID}">' in text:
         return False
+    sheets = [(page.parent / href).resolve() for href in hrefs]
+    if any(not _relative(href) or not sheet.is_file() for href, sheet in zip(hrefs, sheets, strict=True)):
+        # a stylesheet elsewhere or missing: the page keeps its links as they are
+        log.warning("关键样式未内联：%s 链接的样式表不在站点内", page)
+        return False
     markup = _Markup()
     _Collector(markup).feed(text)
     markup.tags.update(extra_tags)
     markup.classes.update(extra_classes)
     whole = set(keep_whole)
     items: list[_Item] = []
-    for href in hrefs:
-        sheet = (page.parent / href).resolve()
+    for href, sheet in zip(hrefs, sheets, strict=True):
         rules = tinycss2.parse_stylesheet(sheet.read_text(encoding="utf-8"), skip_whitespace=True,
                                           skip_comments=True)
         base = posixpath.dirname(href)

@@ -126,3 +126,15 @@ def test_a_page_without_stylesheets_is_left_alone(tmp_path: Path) -> None:
     page.write_text("<html><head></head><body></body></html>", encoding="utf-8")
     assert inline_critical_css(page) is False
     assert page.read_text(encoding="utf-8") == "<html><head></head><body></body></html>"
+
+
+@pytest.mark.parametrize("href", ["missing.css", "https://cdn.example.com/x.css", "//cdn.example.com/x.css"])
+def test_a_stylesheet_it_cannot_read_leaves_the_page_as_it_is(tmp_path: Path, href: str) -> None:
+    build(tmp_path, ".md-header{color:blue}")  # theme.css and own.css exist
+    page = tmp_path / "search" / "index.html"
+    html = PAGE.replace('href="own.css"', f'href="{href}"')
+    page.write_text(html, encoding="utf-8")
+    assert inline_critical_css(page) is False
+    assert page.read_text(encoding="utf-8") == html
+    page.write_text(PAGE, encoding="utf-8")  # the same page with both stylesheets at hand
+    assert inline_critical_css(page) is True
