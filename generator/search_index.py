@@ -21,7 +21,7 @@ fetch only what one query needs. So the index is *term-partitioned*:
   refer to (villages with page URLs, batches, programs). Shards are named by their ordinal
   (``0.json``, ``1.json``, … in base 36) inside a directory named by the content hash of
   the whole index, ``s/<hash>/``: immutable URLs that a server may cache for ever, at about
-  3 bytes of manifest per shard (a hash per file costs three times that).
+  4 bytes of manifest per shard (a hash per file cost twice that).
 - The search page carries the manifest and the client inline (``inline_client``): a query
   in the URL requests its shards as soon as the page's head arrives — one round trip, not
   two. Shard size adapts to the county (``shard_target_bytes``): a query fetches the
@@ -273,9 +273,10 @@ class _Shard:
 def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: _Persons) -> int:
     """Raw bytes per shard for this county: about the square root of the whole index.
 
-    A query downloads the manifest (about 3 bytes per shard) plus one to three shards, so
+    A query downloads the manifest (about 4 bytes per shard) plus one to three shards, so
     the sum is smallest when shard size grows like ``sqrt(index size)``. Measured: 100,000
-    records → about 900 shards of 8 KB gzipped; 1,000,000 → about 3,000 of 25 KB.
+    records → about 1,000 shards of 8 KB gzipped; 1,000,000 → about 3,300 of 25 KB (and
+    a tenth as many again, small, for masked names).
     """
     payload = np.array([len(p) for p in persons.payload], dtype=np.int64)
     counts = np.zeros(len(persons), dtype=np.int64)
