@@ -457,12 +457,13 @@
   root.YikatongSearch = core;
   if (typeof module !== 'undefined' && module.exports) module.exports = core;
 
-  // --- the page -----------------------------------------------------------------------------
+  // --- the page: what starts at once --------------------------------------------------------
   //
-  // The search page carries this file inline in its <head>, before the theme's stylesheet:
-  // the manifest, and for a query in the URL (?q=…&town=…) its shards and lunr.js, are
-  // requested at once, while the page body and the theme's CSS are still on their way. The
-  // form is wired up when the document has been parsed (it also works placed in <body>).
+  // The search page carries this part inline near the top of its <head>, after its manifest
+  // (generator/search_index.py, inline_client): for a query in the URL (?q=…&town=…) the
+  // shards are requested here, while the rest of the page is still on its way. The second
+  // part of this file wires up the form once the document has been parsed (it also works
+  // placed in <body>, or with the manifest fetched).
 
   if (typeof document === 'undefined') return;
 
