@@ -36,7 +36,7 @@ def bench_dir() -> Path:
 
 def ensure_sample(records: int) -> tuple[Path, int]:
     """A sample county with at least `records` records (generated once, then reused)."""
-    from generator.sample import write_sample
+    from generator.dev.sample import write_sample
 
     folder = bench_dir() / f"audit-{records}"
     marker = folder / "records.txt"
@@ -54,9 +54,9 @@ def ensure_sample(records: int) -> tuple[Path, int]:
 
 def measure(data_dir: Path, report: Path) -> dict[str, Any]:
     """One audit run in this process: seconds per stage and peak memory."""
-    from generator.audit import audit_findings
-    from generator.audit_report import ReportContext, write_report
-    from generator.validate import validate_data
+    from generator.checks.audit import audit_findings
+    from generator.checks.audit_report import ReportContext, write_report
+    from generator.ingest.validate import validate_data
 
     cpu = [time.process_time()]
     started = time.perf_counter()

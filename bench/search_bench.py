@@ -65,10 +65,10 @@ def log(msg: str) -> None:
 
 def make_public(records: int, work: Path, seed: int = 230521) -> tuple[Any, Any, Path]:
     """Sample county → masked frame of published rows (as ``build`` passes it)."""
-    from generator.mask import mask_records
-    from generator.retention import drop_small_groups, small_groups
-    from generator.sample import write_sample
-    from generator.validate import validate_data
+    from generator.dev.sample import write_sample
+    from generator.ingest.validate import validate_data
+    from generator.privacy.mask import mask_records
+    from generator.publish.retention import drop_small_groups, small_groups
 
     data = work / f"data-{records}"
     if not (data / "county.yml").exists():
@@ -82,7 +82,7 @@ def make_public(records: int, work: Path, seed: int = 230521) -> tuple[Any, Any,
 
 def realistic_queries(public: Any, count: int = 8) -> list[dict[str, str]]:
     """What villagers type: surnames, names, pinyin, initials, ID suffixes, parts."""
-    from generator.pinyin_keys import name_keys
+    from generator.search.pinyin_keys import name_keys
 
     full = public.loc[~public["sensitive"].astype(bool), "name_shown"].drop_duplicates()
     names = full.sample(n=min(count, len(full)), random_state=7).tolist()
@@ -109,7 +109,7 @@ def node_queries(site: Path, queries: list[dict[str, str]], work: Path) -> dict[
 
 
 def bench_index(records: int, work: Path) -> dict[str, Any]:
-    from generator.search_index import build_search_index
+    from generator.search.index import build_search_index
 
     log(f"[search] {records:,} 条：生成样例、校验、脱敏 …")
     public, county, data = make_public(records, work)
@@ -197,7 +197,7 @@ def page_site(index_site: Path, work: Path) -> Path:
     shell = work / "shell"
     if not (shell / "search" / "index.html").exists():
         public_dir = work / "data-shell"
-        from generator.sample import write_sample
+        from generator.dev.sample import write_sample
 
         write_sample(public_dir, records=500, seed=3, as_of=AS_OF)
         build_site(public_dir, shell, as_of=AS_OF)
@@ -211,7 +211,7 @@ def page_site(index_site: Path, work: Path) -> Path:
             shutil.copytree(item, target)
         else:
             shutil.copyfile(item, target)
-    from generator.search_index import MANIFEST, inline_client
+    from generator.search.index import MANIFEST, inline_client
 
     manifest = json.loads((site / "search" / MANIFEST).read_text(encoding="utf-8"))
     assert inline_client(site / "search" / "index.html", manifest)

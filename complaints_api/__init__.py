@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from generator.county import load_county
-from generator.workdays import WorkCalendar
+from generator.core.county import load_county
+from generator.core.workdays import WorkCalendar
 
 from . import csrf, errors
 from .cases import CHINA, CaseService

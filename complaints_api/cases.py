@@ -21,8 +21,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from generator.county import County, Department
-from generator.workdays import WorkCalendar
+from generator.core.county import County, Department
+from generator.core.workdays import WorkCalendar
 
 from . import deadlines
 from .db import Database

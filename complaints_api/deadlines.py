@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.workdays import WorkCalendar
+from generator.core.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from generator.urls import record_anchor, records_url
+from generator.core.urls import record_anchor, records_url
 
 from . import csrf
 from .auth import authenticate, current_actor, login_required, writer_required

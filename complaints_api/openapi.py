@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.county import County
+from generator.core.county import County
 
 from .routing import categories
 from .states import KINDS, STATES

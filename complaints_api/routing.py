@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.county import County, Department
+from generator.core.county import County, Department
 
 from .states import KINDS
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import request
 
-from generator.county import County
+from generator.core.county import County
 
 from .errors import ApiError, invalid
 from .routing import categories

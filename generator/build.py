@@ -18,31 +18,25 @@ from typing import Any
 
 import pandas as pd
 
-from . import urls
-from .audit import audit_findings
-from .county import County
-from .downloads import download_files, write_downloads
-from .errors import InvalidInput, LeakFound, YikatongError
-from .ledger import Publication, plan_publication, read_ledger, write_ledger
-from .load import Batch
-from .mask import mask_records
-from .render import (
-    BatchView,
-    PageWriter,
-    RenderStats,
-    make_env,
-    narrative_pages,
-    render_data_pages,
-    render_old_version,
+from generator.checks.audit import audit_findings
+from generator.core import urls
+from generator.core.county import County
+from generator.core.errors import InvalidInput, LeakFound, YikatongError
+from generator.core.paths import MKDOCS_CONFIG
+from generator.core.workdays import WorkCalendar
+from generator.ingest.load import Batch
+from generator.ingest.validate import validate_data
+from generator.privacy.mask import mask_records
+from generator.privacy.scan import scan_site
+from generator.publish.ledger import Publication, plan_publication, read_ledger, write_ledger
+from generator.publish.retention import drop_small_groups, small_groups
+from generator.publish.revisions import (
+    SnapshotStore,
+    old_version,
+    render_revision_notice,
+    revision_notes,
 )
-from .retention import drop_small_groups, small_groups
-from .revisions import SnapshotStore, old_version, render_revision_notice, revision_notes
-from .scan import scan_site
-from .search_index import build_search_index
-from .site import extract_shells, mkdocs_build, write_docs
-from .stats import build_stats, render_budget_page, render_stats_page, stats_json
-from .template import render_guide, write_templates
-from .timeliness import (
+from generator.publish.timeliness import (
     batch_rows,
     calendar_warnings,
     complaint_href,
@@ -51,15 +45,23 @@ from .timeliness import (
     render_notice_banner,
     render_timeliness_page,
 )
-from .validate import validate_data
-from .workdays import WorkCalendar
+from generator.render.downloads import download_files, write_downloads
+from generator.render.pages import (
+    BatchView,
+    PageWriter,
+    RenderStats,
+    make_env,
+    narrative_pages,
+    render_data_pages,
+    render_old_version,
+)
+from generator.render.stats import build_stats, render_budget_page, render_stats_page, stats_json
+from generator.render.template import render_guide, write_templates
+from generator.search.index import build_search_index
+from generator.site.mkdocs import extract_shells, mkdocs_build, write_docs
 
 log = logging.getLogger(__name__)
 
-# generator/mkdocs.yml, generator/templates and generator/docs_src are symlinks to the top-level
-# files in the repository and real copies in an installed wheel.
-PACKAGE_DIR = Path(__file__).resolve().parent
-MKDOCS_CONFIG = (PACKAGE_DIR / "mkdocs.yml").resolve()  # paths in it are relative to the real file
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import YikatongError
+from generator.core.errors import YikatongError
 
 
 class DateType(click.ParamType):
@@ -47,7 +47,7 @@ def main(quiet: bool) -> None:
 @as_of_option
 def sample(out: Path, records: int, seed: int, as_of: dt.date | None) -> None:
     """生成一个虚构的样例县数据目录（人员均为虚构）。"""
-    from .sample import write_sample
+    from generator.dev.sample import write_sample
 
     summary = write_sample(out, records=records, seed=seed, as_of=as_of)
     click.echo(f"已生成样例数据：{summary.batches} 个批次，{summary.records} 条记录 → {summary.out}")
@@ -58,7 +58,7 @@ def sample(out: Path, records: int, seed: int, as_of: dt.date | None) -> None:
 @as_of_option
 def validate(data_dir: Path, as_of: dt.date | None) -> None:
     """校验全部输入文件；每个问题一行：文件:行:列: 说明。"""
-    from .validate import validate_data
+    from generator.ingest.validate import validate_data
 
     result = validate_data(data_dir, as_of=as_of)
     for warning in result.warnings:
@@ -77,7 +77,7 @@ def validate(data_dir: Path, as_of: dt.date | None) -> None:
 @as_of_option
 def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
     """完整构建：校验 → 交叉核对 → 脱敏 → 生成页面 → 搜索索引 → 泄露扫描。"""
-    from .build import build_site
+    from generator.build import build_site
 
     summary = build_site(data_dir, out, as_of=as_of, src_dir=Path("site_src"))
     click.echo(summary.line())
@@ -88,7 +88,7 @@ def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
 @data_option
 def scan(site_dir: Path, data_dir: Path) -> None:
     """泄露扫描：在已生成的网站中查找身份证号、卡号、手机号等个人信息。"""
-    from .scan import scan_site
+    from generator.privacy.scan import scan_site
 
     findings = scan_site(site_dir, data_dir if data_dir.exists() else None)
     for finding in findings:
@@ -106,7 +106,7 @@ def scan(site_dir: Path, data_dir: Path) -> None:
 @as_of_option
 def audit(data_dir: Path, out: Path, strict: bool, as_of: dt.date | None) -> None:
     """交叉核对报告（重发、多发、一人多卡、一卡多人、漏发、迟发、身份异常）。"""
-    from .audit import run_audit_command
+    from generator.checks.audit import run_audit_command
 
     sys.exit(run_audit_command(data_dir, out, strict=strict, as_of=as_of))
 
@@ -117,7 +117,7 @@ def audit(data_dir: Path, out: Path, strict: bool, as_of: dt.date | None) -> Non
 @click.option("--strict", is_flag=True, help="存在逾期批次时以状态 1 退出")
 def deadlines(data_dir: Path, as_of: dt.date | None, strict: bool) -> None:
     """列出 5 天内到期和已逾期未公开的批次。"""
-    from .timeliness import run_deadlines_command
+    from generator.publish.timeliness import run_deadlines_command
 
     sys.exit(run_deadlines_command(data_dir, as_of=as_of, strict=strict))
 
@@ -128,7 +128,7 @@ def deadlines(data_dir: Path, as_of: dt.date | None, strict: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="默认：<PROGRAM>-模板.xlsx")
 def template(program: str, data_dir: Path, out: Path | None) -> None:
     """生成某项补贴的 Excel 报送模板（含乡镇、村下拉列表和填写说明）。"""
-    from .template import write_template
+    from generator.render.template import write_template
 
     path = write_template(data_dir, program, out)
     click.echo(f"已生成模板：{path}")
@@ -141,7 +141,7 @@ def template(program: str, data_dir: Path, out: Path | None) -> None:
 @data_option
 def serve(site_dir: Path, port: int, host: str, data_dir: Path) -> None:
     """本地预览：静态网站 + 投诉服务（同一端口）。"""
-    from .serve import serve_site
+    from generator.dev.serve import serve_site
 
     serve_site(site_dir, host=host, port=port, data_dir=data_dir)
 

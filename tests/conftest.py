@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from generator.build import build_site
-from generator.sample import write_sample
+from generator.dev.sample import write_sample
 
 AS_OF = dt.date(2026, 11, 20)
 REPO = Path(__file__).resolve().parent.parent

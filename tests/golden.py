@@ -18,7 +18,7 @@ AS_OF = dt.date(2026, 11, 20)
 
 def build_tiny(work: Path) -> Path:
     from generator.build import build_site
-    from generator.sample import write_sample
+    from generator.dev.sample import write_sample
 
     data = work / "data"
     write_sample(data, records=150, seed=11, as_of=AS_OF)

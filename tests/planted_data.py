@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.idnumber import luhn_check_digit, make_id
+from generator.core.idnumber import luhn_check_digit, make_id
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 AS_OF = dt.date(2026, 11, 20)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.idnumber import luhn_check_digit, make_id
+from generator.core.idnumber import luhn_check_digit, make_id
 
 SURNAMES = "王李张刘陈杨赵黄周吴"
 GIVEN = ["大娘", "建国", "秀英", "桂兰", "志强", "玉梅", "德福", "春生", "淑珍", "国庆"]

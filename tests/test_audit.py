@@ -23,13 +23,13 @@ from planted_data import (
     write_planted,
 )
 
-from generator.audit import KINDS, REPORT_COLUMNS, audit_findings
-from generator.audit_report import BUDGET_SHEET, SUMMARY_SHEET, TOWNSHIP_SHEET
+from generator.checks.audit import KINDS, REPORT_COLUMNS, audit_findings
+from generator.checks.audit_report import BUDGET_SHEET, SUMMARY_SHEET, TOWNSHIP_SHEET
 from generator.cli import main
-from generator.county import load_county
-from generator.idnumber import make_id
-from generator.schema import RECORD_COLUMNS
-from generator.validate import validate_data
+from generator.core.county import load_county
+from generator.core.idnumber import make_id
+from generator.core.schema import RECORD_COLUMNS
+from generator.ingest.validate import validate_data
 
 FULL_ID = re.compile(r"\d{17}[\dX]")
 LONG_DIGITS = re.compile(r"\d{12,}")
@@ -223,7 +223,7 @@ def test_report_formats_and_frozen_header(report) -> None:  # type: ignore[no-un
 
 
 def test_report_drops_characters_xml_cannot_hold(tmp_path: Path) -> None:
-    from generator.audit_report import Sheet, workbook_bytes
+    from generator.checks.audit_report import Sheet, workbook_bytes
 
     frame = pd.DataFrame({"说明": ["a\x00b\x1fc <&>"], "金额（元）": [1.5]})
     (tmp_path / "x.xlsx").write_bytes(workbook_bytes([Sheet("表", (10, 10), frame)]))

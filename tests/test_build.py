@@ -11,12 +11,12 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from generator import mask
 from generator.build import build_site
 from generator.cli import main
-from generator.errors import InvalidInput, LeakFound
-from generator.load import load_batches
-from generator.scan import scan_site
+from generator.core.errors import InvalidInput, LeakFound
+from generator.ingest.load import load_batches
+from generator.privacy import mask
+from generator.privacy.scan import scan_site
 from tests.conftest import AS_OF
 
 MASKED_ID = re.compile(r"^[0-9]{0,6}\*+[0-9X]{0,4}$")

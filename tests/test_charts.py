@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.charts import (
+from generator.ingest.validate import validate_data
+from generator.privacy.mask import mask_records
+from generator.render.charts import (
     bar_chart,
     format_percent,
     format_yuan,
@@ -18,15 +20,13 @@ from generator.charts import (
     line_chart,
     nice_ticks,
 )
-from generator.mask import mask_records
-from generator.stats import (
+from generator.render.stats import (
     build_stats,
     render_budget_page,
     render_stats_page,
     stats_json,
     top_trend_programs,
 )
-from generator.validate import validate_data
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.critical_css import STYLE_ID, inline_critical_css
+from generator.site.critical_css import STYLE_ID, inline_critical_css
 
 PAGE = """<!doctype html>
 <html lang="zh"><head><meta charset="utf-8">

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.idnumber import (
+from generator.core.idnumber import (
     birth_date,
     id_check_char,
     id_checksum_ok,

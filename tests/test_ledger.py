@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from publishing_factory import make_data_dir, make_person, write_batch
 
-from generator.county import load_county
-from generator.errors import InvalidInput
-from generator.ledger import (
+from generator.core.county import load_county
+from generator.core.errors import InvalidInput
+from generator.ingest.load import load_batches
+from generator.publish.ledger import (
     Ledger,
     LedgerEntry,
     format_ledger,
@@ -20,8 +21,7 @@ from generator.ledger import (
     seed_history,
     write_ledger,
 )
-from generator.load import load_batches
-from generator.retention import expired, expires_on
+from generator.publish.retention import expired, expires_on
 
 D = dt.date
 

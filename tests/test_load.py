@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from generator.load import canonical_column, load_batches
+from generator.ingest.load import canonical_column, load_batches
 from tests.publishing_factory import HEADERS, make_data_dir, make_person, write_batch
 
 

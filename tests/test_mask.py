@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.idnumber import make_id
-from generator.mask import mask_card_number, mask_id_number, mask_name, scrub_text
+from generator.core.idnumber import make_id
+from generator.privacy.mask import mask_card_number, mask_id_number, mask_name, scrub_text
 
 
 @pytest.mark.parametrize("name, policy, shown", [

@@ -10,18 +10,18 @@ import pytest
 from bs4 import BeautifulSoup
 from publishing_factory import make_data_dir, make_person, write_batch
 
-from generator.ledger import plan_publication, read_ledger, write_ledger
-from generator.mask import mask_records
-from generator.retention import drop_small_groups, group_totals, small_groups
-from generator.revisions import (
+from generator.core.workdays import WorkCalendar
+from generator.ingest.validate import validate_data
+from generator.privacy.mask import mask_records
+from generator.publish.ledger import plan_publication, read_ledger, write_ledger
+from generator.publish.retention import drop_small_groups, group_totals, small_groups
+from generator.publish.revisions import (
     SNAPSHOT_COLUMNS,
     SnapshotStore,
     old_version,
     render_revision_notice,
     revision_notes,
 )
-from generator.validate import validate_data
-from generator.workdays import WorkCalendar
 
 D = dt.date
 BATCH = "2025-03-gdzl"

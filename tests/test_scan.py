@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.idnumber import luhn_check_digit, make_id
-from generator.scan import scan_site
+from generator.core.idnumber import luhn_check_digit, make_id
+from generator.privacy.scan import scan_site
 
 ID = make_id("230521", dt.date(1961, 11, 26), 341)
 CARD = "623150186218420176" + luhn_check_digit("623150186218420176")

@@ -18,8 +18,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from generator.idnumber import luhn_check_digit, make_id
-from generator.sample import write_sample
+from generator.core.idnumber import luhn_check_digit, make_id
+from generator.dev.sample import write_sample
 from tests.conftest import phone_tab, static_server
 
 AS_OF = dt.date(2026, 11, 20)
@@ -88,10 +88,10 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build_index(data: Path, site: Path) -> None:
-    from generator.mask import mask_records
-    from generator.retention import drop_small_groups, small_groups
-    from generator.search_index import build_search_index
-    from generator.validate import validate_data
+    from generator.ingest.validate import validate_data
+    from generator.privacy.mask import mask_records
+    from generator.publish.retention import drop_small_groups, small_groups
+    from generator.search.index import build_search_index
 
     result = validate_data(data, as_of=AS_OF)
     assert result.county is not None
@@ -229,7 +229,7 @@ def test_fits_a_360px_screen_with_large_text(page: Any, server: str) -> None:
 
 
 def test_search_files_pass_the_leak_scan(search_site: Path) -> None:
-    from generator.scan import scan_site
+    from generator.privacy.scan import scan_site
 
     data = Path(search_site.joinpath(".data-dir").read_text(encoding="utf-8"))
     findings = scan_site(search_site / "search", data)

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from generator.county import load_county
-from generator.idnumber import make_id
-from generator.mask import mask_id_number, mask_name
-from generator.pinyin_keys import id_key, name_keys
-from generator.search_index import build_search_index, shard_files
-from generator.urls import record_anchor, records_url
+from generator.core.county import load_county
+from generator.core.idnumber import make_id
+from generator.core.urls import record_anchor, records_url
+from generator.privacy.mask import mask_id_number, mask_name
+from generator.search.index import build_search_index, shard_files
+from generator.search.pinyin_keys import id_key, name_keys
 
 REPO = Path(__file__).resolve().parent.parent
 CHECK_SHARDS = REPO / "tests" / "js" / "check_shards.js"
@@ -109,7 +109,7 @@ def test_id_key_is_the_shown_last_four(shown: str, key: str | None) -> None:
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from generator.sample import write_sample
+    from generator.dev.sample import write_sample
 
     data = tmp_path_factory.mktemp("county") / "data"
     write_sample(data, records=60, seed=3)
@@ -223,7 +223,7 @@ def test_shard_index_is_in_javascript_order_without_empty_vectors() -> None:
     U+FFFF by its surrogates (before U+FF0A ＊), Python by code point (after)."""
     import numpy as np
 
-    from generator.search_index import _Persons, _Shard, _shard_json
+    from generator.search.index import _Persons, _Shard, _shard_json
 
     terms = ["\uff0a", "\U00020bb7", "a"]  # Python's order would be a, ＊, 𠮷
     persons = _Persons(refs=["0", "1"], names=["x", "y"], ids=["", ""], village=np.zeros(2, dtype=int),
@@ -329,9 +329,9 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     """A 20,000-record county: enough for hot keys (王, 李, 张) to span several shards."""
     import datetime as dt
 
-    from generator.mask import mask_records
-    from generator.sample import write_sample
-    from generator.validate import validate_data
+    from generator.dev.sample import write_sample
+    from generator.ingest.validate import validate_data
+    from generator.privacy.mask import mask_records
 
     data = tmp_path_factory.mktemp("big") / "data"
     write_sample(data, records=20_000, seed=5, as_of=dt.date(2026, 11, 20))
@@ -362,7 +362,7 @@ def test_every_query_stays_inside_the_budget(big: tuple[Path, pd.DataFrame], tmp
 def test_hot_surname_is_split_and_truncated(big: tuple[Path, pd.DataFrame], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """With small shards, 王 spans many: the query reads two and says there is more."""
-    import generator.search_index as search_index
+    import generator.search.index as search_index
 
     _, public = big
     monkeypatch.setattr(search_index, "SHARD_TARGET_BYTES", 12_000)
@@ -389,7 +389,7 @@ def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.Dat
     """Forked workers build a big county's shards; the output is what one process writes."""
     site, public = big
     assert len(shard_files(site)) >= 64  # the fixture took the parallel path
-    monkeypatch.setattr("generator.search_index.os.cpu_count", lambda: 1)
+    monkeypatch.setattr("generator.search.index.os.cpu_count", lambda: 1)
     build_search_index(public, load_county(Path(public.attrs["data"])), tmp_path)
 
     def tree(root: Path) -> dict[str, bytes]:

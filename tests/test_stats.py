@@ -11,17 +11,17 @@ import pytest
 from bs4 import BeautifulSoup
 from planted_data import AS_OF, REPO_DATA, write_planted
 
-from generator.audit import audit_findings
-from generator.mask import mask_records
-from generator.stats import (
+from generator.checks.audit import audit_findings
+from generator.ingest.validate import validate_data
+from generator.privacy.mask import mask_records
+from generator.publish.timeliness import on_time_rates, overall_rate
+from generator.render.stats import (
     build_stats,
     render_budget_page,
     render_stats_page,
     stats_json,
     timeliness_stats,
 )
-from generator.timeliness import on_time_rates, overall_rate
-from generator.validate import validate_data
 
 ROWS = [
     {"id": "a", "program": "gdzl", "department": "nyncj", "produced_on": "2025-05-20", "first_published": "2025-05-30",

@@ -11,10 +11,11 @@ from openpyxl import load_workbook
 from publishing_factory import make_data_dir, make_person
 
 from generator.cli import main
-from generator.county import load_county
-from generator.errors import YikatongError
-from generator.load import canonical_column
-from generator.template import (
+from generator.core.county import load_county
+from generator.core.errors import YikatongError
+from generator.ingest.load import canonical_column
+from generator.ingest.validate import validate_data
+from generator.render.template import (
     COLUMNS,
     GUIDE_PATH,
     GUIDE_TEMPLATES_MARKER,
@@ -22,7 +23,6 @@ from generator.template import (
     render_guide,
     write_template,
 )
-from generator.validate import validate_data
 
 
 @pytest.fixture

@@ -11,10 +11,17 @@ from click.testing import CliRunner
 from publishing_factory import make_data_dir, make_person, write_batch
 
 from generator.cli import main
-from generator.county import County, load_county
-from generator.ledger import Ledger, LedgerEntry, plan_publication, read_ledger, write_ledger
-from generator.load import Batch, load_batches
-from generator.timeliness import (
+from generator.core.county import County, load_county
+from generator.core.workdays import WorkCalendar
+from generator.ingest.load import Batch, load_batches
+from generator.publish.ledger import (
+    Ledger,
+    LedgerEntry,
+    plan_publication,
+    read_ledger,
+    write_ledger,
+)
+from generator.publish.timeliness import (
     BATCH_ROW_KEYS,
     batch_rows,
     calendar_warnings,
@@ -25,7 +32,6 @@ from generator.timeliness import (
     render_notice_banner,
     render_timeliness_page,
 )
-from generator.workdays import WorkCalendar
 
 D = dt.date
 

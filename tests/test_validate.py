@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.errors import display_path
-from generator.validate import validate_data
+from generator.core.errors import display_path
+from generator.ingest.validate import validate_data
 from tests.publishing_factory import make_data_dir, make_person, write_batch
 
 AS_OF = dt.date(2025, 4, 1)

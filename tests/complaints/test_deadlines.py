@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from complaints_api import deadlines
-from generator.workdays import WorkCalendar
+from generator.core.workdays import WorkCalendar
 
 D = dt.date
 CAL = WorkCalendar.from_data(None, strict=False)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from complaints_api.routing import categories, route
-from generator.county import load_county
+from generator.core.county import load_county
 
 from .county_fixture import write_county
 

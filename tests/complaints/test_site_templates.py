@@ -8,7 +8,7 @@ import jinja2
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.county import load_county
+from generator.core.county import load_county
 
 TEMPLATES = Path(__file__).parents[2] / "templates" / "complaints"
 API_FIELDS = {"kind", "category", "program", "township", "village", "record_ref", "subject",

@@ -28,10 +28,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .county import County
-from .errors import InvalidInput, Problem, display_path
-from .load import Batch
-from .retention import expired
+from generator.core.county import County
+from generator.core.errors import InvalidInput, Problem, display_path
+from generator.ingest.load import Batch
+from generator.publish.retention import expired
 
 LEDGER_FILE = "ledger.csv"
 LEDGER_COLUMNS = ("batch_id", "version", "content_hash", "window_start", "published_on")

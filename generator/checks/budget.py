@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .county import County
+from generator.core.county import County
 
 PAID_STATUSES = ("成功", "")
 

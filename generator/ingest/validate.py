@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .county import County, read_county
-from .errors import Problem, display_path
-from .idnumber import id_birth_dates, id_checksum_ok
-from .load import Batch, LoadResult, load_batches
-from .schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
+from generator.core.county import County, read_county
+from generator.core.errors import Problem, display_path
+from generator.core.idnumber import id_birth_dates, id_checksum_ok
+from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
+from generator.ingest.load import Batch, LoadResult, load_batches
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class _RecordChecker:
         self.report(bad_chars, "id_number", lambda row, col: MESSAGES["id_chars"].format(col=col))
         checksum = id_checksum_ok(ids)
         bad_sum = shaped & ~checksum
-        from .idnumber import id_check_char
+        from generator.core.idnumber import id_check_char
 
         self.report(bad_sum, "id_number", lambda row, col: MESSAGES["id_checksum"].format(
             col=col, expected=id_check_char(row["id_number"][:17])))

@@ -24,10 +24,10 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import charts
-from .budget import budget_execution, paid_mask, township_execution
-from .county import County
-from .fragments import render_fragment
+from generator.checks.budget import budget_execution, paid_mask, township_execution
+from generator.core.county import County
+from generator.render import charts
+from generator.render.env import render_fragment
 
 TOP_PROGRAMS_IN_TREND = 5
 COMPLAINT_KINDS = {"inquiry": "咨询", "complaint": "投诉", "report": "举报", "disclosure_request": "信息公开申请"}

@@ -28,11 +28,11 @@ import click
 import numpy as np
 import pandas as pd
 
-from .budget import PAID_STATUSES, budget_execution, township_execution
-from .county import County
-from .idnumber import id_checksum_ok
-from .load import Batch
-from .mask import mask_name
+from generator.checks.budget import PAID_STATUSES, budget_execution, township_execution
+from generator.core.county import County
+from generator.core.idnumber import id_checksum_ok
+from generator.ingest.load import Batch
+from generator.privacy.mask import mask_name
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +489,7 @@ def _number(values: np.ndarray) -> np.ndarray:
 def run_audit_command(data_dir: Path, out: Path, strict: bool = False,
                       as_of: dt.date | None = None) -> int:
     """``yikatong audit``: validate, cross-check, write the report, print a summary; exit code."""
-    from .validate import validate_data
+    from generator.ingest.validate import validate_data
 
     as_of = as_of or dt.date.today()
     started = time.perf_counter()
@@ -502,7 +502,7 @@ def run_audit_command(data_dir: Path, out: Path, strict: bool = False,
         return 1
     loaded = time.perf_counter() - started
     findings = audit_findings(result.records, result.county, as_of, batches=result.batches)
-    from .audit_report import ReportContext, write_report
+    from generator.checks.audit_report import ReportContext, write_report
 
     context = ReportContext(str(data_dir), len(result.records), len(result.batches),
                             len(result.problems), result.county.name)

@@ -53,12 +53,13 @@ import numpy as np
 import pandas as pd
 import rjsmin
 
-from .county import County
-from .critical_css import inline_critical_css
-from .mask import COMPOUND_SURNAMES
-from .pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK, id_key, name_keys
-from .site import squeeze
-from .urls import record_anchor, records_url, township_url, village_url
+from generator.core.county import County
+from generator.core.paths import SEARCH_ASSETS_DIR
+from generator.core.urls import record_anchor, records_url, township_url, village_url
+from generator.privacy.mask import COMPOUND_SURNAMES
+from generator.search.pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK, id_key, name_keys
+from generator.site.critical_css import inline_critical_css
+from generator.site.mkdocs import squeeze
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ FIELDS = ("k", "i", "g")  # whole-name keys + ID digits, initials, name parts
 SEARCH_DIR = "search"
 SHARD_DIR = "s"
 MANIFEST = "manifest.json"
-ASSETS_DIR = Path(__file__).parent / "assets" / "search"
 ASSET_FILES = ("lunr.min.js", "search.js", "search.css")
 # Raw (uncompressed) bytes per shard before it is cut (shards compress about 3:1), or None
 # for the adaptive size of ``shard_target_bytes``; tests set a number.
@@ -117,7 +117,7 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> S
     shards = list(_cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public))
     for name in ASSET_FILES:
-        shutil.copyfile(ASSETS_DIR / name, search_dir / name)
+        shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
     page = search_dir / "index.html"
     if inline_client(page, manifest):
@@ -562,7 +562,7 @@ def client_creates() -> tuple[set[str], set[str]]:
     The critical CSS keeps the theme's and the site's rules for them: results, the
     "结果较多" note, the "没有找到" box are drawn after the page has loaded.
     """
-    source = (ASSETS_DIR / "search.js").read_text(encoding="utf-8")
+    source = (SEARCH_ASSETS_DIR / "search.js").read_text(encoding="utf-8")
     tags: set[str] = set()
     classes: set[str] = set()
     for tag, names in _CREATES.findall(source):
@@ -573,7 +573,7 @@ def client_creates() -> tuple[set[str], set[str]]:
 
 def client_code() -> tuple[str, str]:
     """search.js's two parts (core and page), minified by rjsmin, safe inside <script>."""
-    source = (ASSETS_DIR / "search.js").read_text(encoding="utf-8")
+    source = (SEARCH_ASSETS_DIR / "search.js").read_text(encoding="utf-8")
     core, page = source.split(PAGE_MARK, 1)
     page = page.split("*/", 1)[1]
     return tuple(str(rjsmin.jsmin(part)).replace("</", "<\\/") for part in (core, page))  # type: ignore[return-value]

@@ -23,10 +23,11 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .county import County, Program, load_county
-from .errors import YikatongError
-from .schema import DEFAULT_HEADERS, PAY_STATUSES
-from .xlsx import save_workbook
+from generator.core.county import County, Program, load_county
+from generator.core.errors import YikatongError
+from generator.core.paths import GUIDE_PATH
+from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES
+from generator.core.xlsx import save_workbook
 
 DATA_SHEET = "名单"
 LISTS_SHEET = "选项"
@@ -214,7 +215,6 @@ def _fill_help(sheet: Worksheet, county: County, program: Program) -> None:
     sheet.column_dimensions["A"].width = 100
 
 
-GUIDE_PATH = Path(__file__).resolve().parent / "docs_src" / "guide.md"  # symlink in the repository
 GUIDE_TEMPLATES_MARKER = "<!-- yikatong:templates -->"
 
 

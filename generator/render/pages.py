@@ -20,13 +20,13 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import urls
-from .county import County, Program
-from .site import Shell, page_depth
+from generator.core import urls
+from generator.core.county import County, Program
+from generator.core.paths import TEMPLATES_DIR
+from generator.site.mkdocs import Shell, page_depth
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # symlink to ../templates in the repository
 CYCLES = {"yearly": "每年一次", "quarterly": "按季度发放", "monthly": "按月发放", "once": "一次性"}
 
 

@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 
 from pypinyin import Style, pinyin
 
-from .mask import surname_of
+from generator.privacy.mask import surname_of
 
 MASK_CHAR = "＊"  # U+FF0A: stands for a hidden character inside index terms
 MIDDOTS = "·•・"

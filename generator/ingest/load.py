@@ -22,9 +22,9 @@ import pandas as pd
 import yaml
 from openpyxl import load_workbook
 
-from .errors import Problem, display_path
-from .idnumber import normalise_digits_series
-from .schema import HEADER_ALIASES, PROVENANCE_COLUMNS
+from generator.core.errors import Problem, display_path
+from generator.core.idnumber import normalise_digits_series
+from generator.core.schema import HEADER_ALIASES, PROVENANCE_COLUMNS
 
 log = logging.getLogger(__name__)
 

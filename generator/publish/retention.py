@@ -15,8 +15,8 @@ import datetime as dt
 
 import pandas as pd
 
-from .county import County, Disclosure
-from .load import Batch
+from generator.core.county import County, Disclosure
+from generator.ingest.load import Batch
 
 GroupKey = tuple[str, str, str, str]  # (township, village, program, year)
 GROUP_COLUMNS = ["township", "village", "program", "year"]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from .county import County
-from .xlsx import write_table
+from generator.core.county import County
+from generator.core.xlsx import write_table
 
 log = logging.getLogger(__name__)
 

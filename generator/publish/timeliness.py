@@ -22,12 +22,12 @@ from urllib.parse import urlencode
 
 import click
 
-from .county import County, load_county
-from .fragments import render_fragment
-from .ledger import Ledger, pending_change, read_ledger
-from .load import Batch, load_batches
-from .retention import expired
-from .workdays import UnknownCalendarYear, WorkCalendar
+from generator.core.county import County, load_county
+from generator.core.workdays import UnknownCalendarYear, WorkCalendar
+from generator.ingest.load import Batch, load_batches
+from generator.publish.ledger import Ledger, pending_change, read_ledger
+from generator.publish.retention import expired
+from generator.render.env import render_fragment
 
 log = logging.getLogger(__name__)
 

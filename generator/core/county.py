@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InvalidInput, Problem, display_path
+from generator.core.errors import InvalidInput, Problem, display_path
 
 NAME_POLICIES = ("full", "partial", "surname")
 # Default complaint routing, overridable in county.yml under `routing:`.

@@ -23,10 +23,10 @@ import pandas as pd
 import yaml
 from openpyxl import Workbook
 
-from .idnumber import ID_CHECK_CHARS, ID_WEIGHTS
-from .sampledata import names
-from .sampledata.county import COUNTY, DEPARTMENTS, PROGRAMS, TOWNSHIPS
-from .xlsx import save_workbook
+from generator.core.idnumber import ID_CHECK_CHARS, ID_WEIGHTS
+from generator.core.xlsx import save_workbook
+from generator.dev.sampledata import names
+from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, PROGRAMS, TOWNSHIPS
 
 log = logging.getLogger(__name__)
 
@@ -289,8 +289,8 @@ def _notice_batch(rng: np.random.Generator, people: pd.DataFrame, as_of: dt.date
 
 def _write_ledger(out: Path, as_of: dt.date) -> None:
     """A plausible publication history, so the sample's timeliness page has a past."""
-    from .ledger import seed_history, write_ledger
-    from .load import load_batches
+    from generator.ingest.load import load_batches
+    from generator.publish.ledger import seed_history, write_ledger
 
     write_ledger(out, seed_history(load_batches(out).batches, as_of))
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .county import County, Disclosure
+from generator.core.county import County, Disclosure
 
 MAX_ID_HEAD = 6
 MAX_ID_TAIL = 4

@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from .audit import DEFINITIONS, KINDS, Findings
-from .xlsx import zip_parts
+from generator.checks.audit import DEFINITIONS, KINDS, Findings
+from generator.core.xlsx import zip_parts
 
 SUMMARY_SHEET = "汇总"
 BUDGET_SHEET = "预算执行"

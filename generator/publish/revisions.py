@@ -24,12 +24,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .county import County
-from .fragments import render_fragment
-from .ledger import Ledger, LedgerEntry, write_text_atomic
-from .load import Batch
-from .retention import GROUP_COLUMNS, GroupKey
-from .workdays import WorkCalendar
+from generator.core.county import County
+from generator.core.workdays import WorkCalendar
+from generator.ingest.load import Batch
+from generator.publish.ledger import Ledger, LedgerEntry, write_text_atomic
+from generator.publish.retention import GROUP_COLUMNS, GroupKey
+from generator.render.env import render_fragment
 
 SNAPSHOT_DIR = "published"
 SNAPSHOT_COLUMNS = ("ref", "batch_id", "program", "period", "year", "township", "village", "group",

@@ -19,13 +19,14 @@ from typing import Any
 
 import yaml
 
+from generator.core.paths import ASSETS_DIR
+
 log = logging.getLogger(__name__)
 
 CONTENT_MARKER = "YIKATONG-CONTENT-MARKER"
 TITLE_MARKER = "YikatongTitleMarker"
 SHELL_DIR = "_shell"
 MAX_DEPTH = 7
-ASSETS_DIR = Path(__file__).parent / "assets"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from .errors import YikatongError
+from generator.core.errors import YikatongError
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import display_path
-from .idnumber import birth_date, id_check_char, is_luhn_valid
+from generator.core.errors import display_path
+from generator.core.idnumber import birth_date, id_check_char, is_luhn_valid
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def value_lengths(sensitive: set[str]) -> list[int]:
 
 def input_values(data_dir: Path) -> set[str]:
     """Every ID, card and phone-like value in the input (including dropped columns)."""
-    from .load import load_batches
+    from generator.ingest.load import load_batches
 
     return load_batches(Path(data_dir)).sensitive_values
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import posixpath
 
-from .county import County
+from generator.core.county import County
 
 
 def township_url(county: County, township: str) -> str:

@@ -1,0 +1,1 @@
+"""Invented names and the sample county model (never real people)."""

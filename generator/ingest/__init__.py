@@ -1,0 +1,1 @@
+"""Ingest: read the clerks' files (CSV, XLSX, batch.yml) into one canonical frame and validate it."""

@@ -1,0 +1,1 @@
+"""Privacy: the one masker (the privacy floor) and the leak scan."""

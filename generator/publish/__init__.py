@@ -1,0 +1,1 @@
+"""Publish planning: ledger, deadlines and timeliness, notices, revisions, retention. Pure data: no HTML, no printing."""

@@ -1,0 +1,1 @@
+"""Search: the index model, pinyin keys, shard writer, lunr serialisation, the search page and its client."""

@@ -1,0 +1,1 @@
+"""Site: mkdocs-material shells for the narrative pages, critical CSS."""
