@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 DEMO_DIR := .demo
 PORT     ?= 8000
 
-.PHONY: install demo test bench lint chromium clean sample-data golden
+.PHONY: install demo test test-fast bench lint chromium clean sample-data golden
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -43,9 +43,15 @@ demo: install
 test: install chromium
 	$(BIN)/python -m pytest -q -n 2
 
+# The inner loop: no browser, no large builds.
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not slow"
+
+# ruff, mypy, and the layer contracts (import-linter, in pyproject.toml)
 lint: install
 	$(BIN)/ruff check generator complaints_api tests bench
 	$(BIN)/mypy generator complaints_api
+	$(BIN)/lint-imports
 
 bench: install chromium
 	$(BIN)/python bench/run.py

@@ -28,7 +28,12 @@ from .config import SETTINGS, load_settings
 from .db import Database, default_sqlite_url
 from .limits import init_limits
 
-SERVICE_PREFIXES = ("/api/", "/handler", "/track", "/healthz")
+# What the service answers on the site's origin: everything under these prefixes, and these
+# exact paths. ``/track`` is the no-JavaScript status page; ``/track/`` is the site's own
+# 办理查询 page (a static file) and must stay with the site. One rule, used by
+# ``complaints_api.dispatch`` (and so by ``yikatong serve``) and by the nginx example.
+SERVICE_PREFIXES = ("/api/", "/handler/")
+SERVICE_PATHS = ("/handler", "/track", "/healthz")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 log = logging.getLogger(__name__)

@@ -4,8 +4,10 @@
     from complaints_api.dispatch import mount
     app = mount(static_site_wsgi_app, create_app())
 
-Requests under ``SERVICE_PREFIXES`` (``/api/``, ``/handler``, ``/track``, ``/healthz``) go to
-the service; everything else to the site.
+Requests under ``SERVICE_PREFIXES`` (``/api/``, ``/handler/``) and to ``SERVICE_PATHS``
+(``/handler``, ``/track``, ``/healthz``) go to the service; everything else — ``/track/``, the
+site's own 办理查询 page, included — to the site. ``yikatong serve`` uses this dispatcher, and
+the nginx example in the service README routes the same paths.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import SERVICE_PREFIXES
+from . import SERVICE_PATHS, SERVICE_PREFIXES
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def is_service_path(path: str) -> bool:
-    roots = (prefix.rstrip("/") for prefix in SERVICE_PREFIXES)
-    return any(path == root or path.startswith(root + "/") for root in roots)
+    """True when the service, not the static site, answers `path`."""
+    return path in SERVICE_PATHS or path.startswith(SERVICE_PREFIXES)
 
 
 def mount(site: WSGIApp, service: WSGIApp) -> WSGIApp:

@@ -22,13 +22,6 @@ from generator.core.county import County, Department
 
 from .states import KINDS
 
-# Defaults the service adds to generator.county.DEFAULT_ROUTING (county.yml overrides all).
-SERVICE_ROUTING: dict[str, object] = {
-    "bank_misconduct": "bank_supervision",
-    "report": "discipline",
-    "disclosure_request": "holder",
-    "copy_finance_on": ["payment_not_received"],
-}
 ROLE_TARGETS = ("finance", "triage", "discipline", "bank_supervision", "audit")
 
 
@@ -41,12 +34,12 @@ class Route:
 
 def routing_table(county: County) -> dict[str, str]:
     """Category (or kind) → target; only string targets (settings such as lists excluded)."""
-    merged = {**SERVICE_ROUTING, **county.routing}
+    merged = county.routing  # defaults from generator.core.vocab.DEFAULT_ROUTING, county.yml on top
     return {k: v for k, v in merged.items() if isinstance(v, str)}
 
 
 def finance_copied_on(county: County) -> set[str]:
-    value = {**SERVICE_ROUTING, **county.routing}.get("copy_finance_on") or []
+    value = county.routing.get("copy_finance_on") or []
     return {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
 
 

@@ -12,36 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS: dict[str, str] = {
-    "inquiry": "咨询",
-    "complaint": "投诉",
-    "report": "举报",
-    "disclosure_request": "信息公开申请",
-}
+from generator.core.vocab import CATEGORIES, KINDS, STATES
 
-CATEGORIES: dict[str, str] = {
-    "eligibility": "资格认定有误",
-    "amount": "金额有误",
-    "list": "公示名单有误",
-    "payment_not_received": "未收到补贴",
-    "delay": "发放延迟",
-    "misconduct": "干部违纪违法",
-    "bank_misconduct": "银行违规",
-    "other": "其他",
-}
-
-STATES: dict[str, str] = {
-    "submitted": "已提交",
-    "transferred": "已转办",
-    "accepted": "已受理",
-    "in_progress": "办理中",
-    "awaiting_citizen": "待补充材料",
-    "replied": "已答复",
-    "closed": "已办结",
-    "not_accepted": "不予受理",
-    "merged": "已合并办理",
-    "withdrawn": "已撤回",
-}
+# Labels live in the shared vocabulary (generator.core.vocab): one home for site and service.
 
 OPEN_STATES = frozenset({"submitted", "transferred", "accepted", "in_progress", "awaiting_citizen"})
 TERMINAL_STATES = frozenset({"closed", "not_accepted", "merged", "withdrawn"})
@@ -120,3 +93,6 @@ def allowed_actions(kind: str, state: str, extended: bool) -> list[str]:
             continue
         allowed.append(name)
     return allowed
+
+
+__all__ = ["ACTIONS", "CATEGORIES", "KINDS", "STATES", "OPEN_STATES", "TERMINAL_STATES"]

@@ -33,7 +33,6 @@ from generator.publish.retention import drop_small_groups, small_groups
 from generator.publish.revisions import (
     SnapshotStore,
     old_version,
-    render_revision_notice,
     revision_notes,
 )
 from generator.publish.timeliness import (
@@ -42,15 +41,18 @@ from generator.publish.timeliness import (
     complaint_href,
     due_batches,
     notice_state,
-    render_notice_banner,
-    render_timeliness_page,
 )
 from generator.render.downloads import download_files, write_downloads
+from generator.render.env import environment
+from generator.render.notices import (
+    render_notice_banner,
+    render_revision_notice,
+    render_timeliness_page,
+)
 from generator.render.pages import (
     BatchView,
     PageWriter,
     RenderStats,
-    make_env,
     narrative_pages,
     render_data_pages,
     render_old_version,
@@ -176,7 +178,7 @@ class _PublishState:
 
 def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summary: BuildSummary) -> None:
     county, as_of = state.county, state.as_of
-    env = make_env()
+    env = environment()
     downloads = download_files(state.listed, county)
     stats = build_stats(state.shown, county, state.rows)
     pages = narrative_pages(env, state.shown, county, state.views, as_of, downloads,
@@ -236,18 +238,14 @@ def _raw(html: str) -> str:
 
 
 def _service_pages(env: Any, county: County) -> dict[str, tuple[str, str]]:
-    """Pages whose bodies come from other parts (search, complaints, guide)."""
+    """Pages whose bodies come from other parts (search, complaints); a failure fails the build."""
     pages: dict[str, tuple[str, str]] = {}
     for rel, title, template in (
         ("search/index.md", "查询补贴", "search.html.j2"),
         ("complaint/index.md", "我要反映", "complaints/form.html.j2"),
         ("track/index.md", "办理查询", "complaints/status.html.j2"),
     ):
-        try:
-            body = env.get_template(template).render(county=county, programs=county.programs)
-        except Exception as exc:  # a part not yet present must not break the build
-            log.warning("页面 %s 暂不可用：%s", rel, exc)
-            body = "<p>本功能正在建设中。</p>"
+        body = env.get_template(template).render(county=county, programs=county.programs)
         pages[rel] = (title, f'<div markdown="0">\n{body}\n</div>')
     return pages
 

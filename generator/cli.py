@@ -106,9 +106,23 @@ def scan(site_dir: Path, data_dir: Path) -> None:
 @as_of_option
 def audit(data_dir: Path, out: Path, strict: bool, as_of: dt.date | None) -> None:
     """交叉核对报告（重发、多发、一人多卡、一卡多人、漏发、迟发、身份异常）。"""
-    from generator.checks.audit import run_audit_command
+    from generator.commands import run_audit
 
-    sys.exit(run_audit_command(data_dir, out, strict=strict, as_of=as_of))
+    run = run_audit(data_dir, out, as_of=as_of)
+    if run.findings is None:
+        for problem in run.problems:
+            click.echo(str(problem), err=True)
+        click.echo("无法核对：county.yml 或补贴政策清单（programs/）有误，不知道乡镇、补贴标准和发放期限。"
+                   "请先按上面的提示修改，再运行 yikatong audit。", err=True)
+        sys.exit(1)
+    click.echo(run.findings.summary_line())
+    if run.problems:
+        click.echo(f"注意：输入数据有 {len(run.problems)} 个问题（运行 yikatong validate 查看），"
+                   "有问题的字段已跳过，核对结果可能不完整。")
+    click.echo(run.budget_line())
+    click.echo(f"已核对 {run.records} 条记录（读取 {run.load_seconds:.1f} 秒，核对 {run.findings.seconds:.1f} 秒），"
+               f"报告已写入 {run.out}")
+    sys.exit(1 if strict and run.blocking else 0)
 
 
 @main.command()
@@ -117,9 +131,21 @@ def audit(data_dir: Path, out: Path, strict: bool, as_of: dt.date | None) -> Non
 @click.option("--strict", is_flag=True, help="存在逾期批次时以状态 1 退出")
 def deadlines(data_dir: Path, as_of: dt.date | None, strict: bool) -> None:
     """列出 5 天内到期和已逾期未公开的批次。"""
-    from generator.publish.timeliness import run_deadlines_command
+    from generator.publish.timeliness import DUE_SOON_DAYS, deadlines_report
 
-    sys.exit(run_deadlines_command(data_dir, as_of=as_of, strict=strict))
+    report = deadlines_report(data_dir, as_of=as_of)
+    for warning in report.warnings:
+        click.echo(f"警告：{warning}", err=True)
+    click.echo(f"公开期限检查（{report.as_of.isoformat()}，公开时限 {report.window}）")
+    for title, items in ((f"已逾期（{len(report.overdue)} 个）", report.overdue),
+                         (f"{DUE_SOON_DAYS} 天内到期（{len(report.soon)} 个）", report.soon)):
+        if items:
+            click.echo(title + "：")
+            for item in items:
+                click.echo("  " + item.line())
+    if not report.overdue and not report.soon:
+        click.echo(f"没有逾期或 {DUE_SOON_DAYS} 天内到期的未公开批次。")
+    sys.exit(1 if strict and report.overdue else 0)
 
 
 @main.command()

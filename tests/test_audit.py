@@ -41,12 +41,12 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def validated(planted: Path):  # type: ignore[no-untyped-def]
+def validated(planted: Path):
     return validate_data(planted, AS_OF)
 
 
 @pytest.fixture(scope="module")
-def findings(validated):  # type: ignore[no-untyped-def]
+def findings(validated):
     return audit_findings(validated.records, validated.county, AS_OF, batches=validated.batches)
 
 
@@ -65,18 +65,18 @@ def rows_of(table: pd.DataFrame) -> set[tuple[str, int]]:
 # ---------------------------------------------------------------- what is found
 
 
-def test_planted_data_is_valid(validated) -> None:  # type: ignore[no-untyped-def]
+def test_planted_data_is_valid(validated) -> None:
     assert validated.problems == []
     assert len(validated.records) == 25
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_each_planted_anomaly_is_found_and_no_near_miss(findings, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_planted_anomaly_is_found_and_no_near_miss(findings, kind: str) -> None:
     assert rows_of(findings.tables[kind]) == EXPECTED[kind]
     assert findings.cases[kind] == EXPECTED_CASES[kind]
 
 
-def test_near_misses_appear_nowhere(findings) -> None:  # type: ignore[no-untyped-def]
+def test_near_misses_appear_nowhere(findings) -> None:
     listed = set().union(*(rows_of(findings.tables[k]) for k in KINDS))
     near_misses = {
         ("2025-gdzl", 7), ("2025-gdzl-bf", 4),            # 补差 within the standard
@@ -88,12 +88,12 @@ def test_near_misses_appear_nowhere(findings) -> None:  # type: ignore[no-untype
     assert listed.isdisjoint(near_misses)
 
 
-def test_summary_line(findings) -> None:  # type: ignore[no-untyped-def]
+def test_summary_line(findings) -> None:
     assert findings.summary_line() == "交叉核对：重发 2，多发 2，一人多卡 1，一卡多人 1，漏发 1，迟发 1，身份异常 2"
     assert findings.total_cases == 10
 
 
-def test_sentences_word_for_word(findings) -> None:  # type: ignore[no-untyped-def]
+def test_sentences_word_for_word(findings) -> None:
     def sentence(kind: str, batch: str, row: int) -> str:
         table = findings.tables[kind]
         return table[(table["批次"] == batch) & (table["行号"] == row)]["说明"].item()
@@ -121,7 +121,7 @@ def test_sentences_word_for_word(findings) -> None:  # type: ignore[no-untyped-d
         "该身份证号的补贴成功发放到 2 张不同的卡（尾号 0066、0603），不符合“一人一卡”，请核实本人社会保障卡。")
 
 
-def test_rows_of_one_case_share_a_number(findings) -> None:  # type: ignore[no-untyped-def]
+def test_rows_of_one_case_share_a_number(findings) -> None:
     table = findings.tables["重发"]
     assert list(table["问题编号"]) == ["重发-0001", "重发-0001", "重发-0002", "重发-0002"]
 
@@ -129,7 +129,7 @@ def test_rows_of_one_case_share_a_number(findings) -> None:  # type: ignore[no-u
 # ---------------------------------------------------------------- the Excel report
 
 
-def test_report_sheets_and_columns(report) -> None:  # type: ignore[no-untyped-def]
+def test_report_sheets_and_columns(report) -> None:
     out, result = report
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out, read_only=True)
@@ -148,7 +148,7 @@ def test_report_sheets_and_columns(report) -> None:  # type: ignore[no-untyped-d
     wb.close()
 
 
-def test_report_row_points_to_the_source(report) -> None:  # type: ignore[no-untyped-def]
+def test_report_row_points_to_the_source(report) -> None:
     out, _ = report
     wb = openpyxl.load_workbook(out, read_only=True)
     row = next(r for r in wb["漏发"].iter_rows(min_row=2, values_only=True))
@@ -158,7 +158,7 @@ def test_report_row_points_to_the_source(report) -> None:  # type: ignore[no-unt
     wb.close()
 
 
-def test_cli_prints_a_short_summary(report) -> None:  # type: ignore[no-untyped-def]
+def test_cli_prints_a_short_summary(report) -> None:
     out, result = report
     lines = result.output.splitlines()
     assert lines[0] == "交叉核对：重发 2，多发 2，一人多卡 1，一卡多人 1，漏发 1，迟发 1，身份异常 2"
@@ -182,7 +182,7 @@ def _scan_workbook(path: Path, secrets: set[str]) -> list[str]:
     return found
 
 
-def test_report_holds_no_unmasked_id_or_card(report) -> None:  # type: ignore[no-untyped-def]
+def test_report_holds_no_unmasked_id_or_card(report) -> None:
     out, _ = report
     secrets = {p["id"] for p in PEOPLE} | {p["card"] for p in PEOPLE}
     secrets |= {s[6:14] for s in {p["id"] for p in PEOPLE}}  # birth dates too
@@ -211,7 +211,7 @@ def test_report_is_deterministic(planted: Path, tmp_path: Path) -> None:
     assert outs[0].read_bytes() == outs[1].read_bytes()
 
 
-def test_report_formats_and_frozen_header(report) -> None:  # type: ignore[no-untyped-def]
+def test_report_formats_and_frozen_header(report) -> None:
     out, _ = report
     wb = openpyxl.load_workbook(out)
     assert wb.active.title == SUMMARY_SHEET
@@ -286,7 +286,7 @@ def test_audit_says_why_it_cannot_run_without_a_county(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- budget execution
 
 
-def test_budget_execution_per_program_and_year(findings, validated) -> None:  # type: ignore[no-untyped-def]
+def test_budget_execution_per_program_and_year(findings, validated) -> None:
     budget = findings.budget.set_index(["program", "year"])
     gdzl = budget.loc[("gdzl", "2025")]
     records = validated.records
@@ -302,7 +302,7 @@ def test_budget_execution_per_program_and_year(findings, validated) -> None:  # 
     assert unspent["paid"] == 0 and unspent["payments"] == 0 and unspent["rate"] == 0
 
 
-def test_budget_per_township(findings) -> None:  # type: ignore[no-untyped-def]
+def test_budget_per_township(findings) -> None:
     towns = findings.township_budget
     assert set(towns["township"]) == {"福利镇"}
     gdzl = towns[(towns["program"] == "gdzl") & (towns["year"] == "2025")].iloc[0]
@@ -332,17 +332,17 @@ def frame(*records: dict[str, object]) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def county():  # type: ignore[no-untyped-def]
+def county():
     return load_county(REPO_DATA)
 
 
-def test_no_records_no_findings(county) -> None:  # type: ignore[no-untyped-def]
+def test_no_records_no_findings(county) -> None:
     found = audit_findings(frame(), county, AS_OF)
     assert found.total_cases == 0
     assert all(found.tables[k].columns.tolist() == list(REPORT_COLUMNS) for k in KINDS)
 
 
-def test_cap_per_person_limits_the_allowed_amount(county) -> None:  # type: ignore[no-untyped-def]
+def test_cap_per_person_limits_the_allowed_amount(county) -> None:
     capped = dataclasses.replace(county, programs={
         **county.programs, "gdzl": dataclasses.replace(county.programs["gdzl"], cap_per_person=500.0)})
     found = audit_findings(frame(make_record()), capped, AS_OF)
@@ -350,7 +350,7 @@ def test_cap_per_person_limits_the_allowed_amount(county) -> None:  # type: igno
         "同一身份证号在“耕地地力保护补贴 2025年度”内实发 689.30 元，超过应发金额（每人上限 500.00 元），多发 189.30 元。"]
 
 
-def test_standard_by_year_overrides_the_standard(county) -> None:  # type: ignore[no-untyped-def]
+def test_standard_by_year_overrides_the_standard(county) -> None:
     program = county.programs["gdzl"]
     changed = dataclasses.replace(county, programs={**county.programs, "gdzl": dataclasses.replace(
         program, extra={**program.extra, "standard_by_year": {2025: 80.0}})})
@@ -359,13 +359,13 @@ def test_standard_by_year_overrides_the_standard(county) -> None:  # type: ignor
     assert audit_findings(frame(record), county, AS_OF).cases["多发"] == 1
 
 
-def test_blank_id_is_an_identity_finding_not_a_person(county) -> None:  # type: ignore[no-untyped-def]
+def test_blank_id_is_an_identity_finding_not_a_person(county) -> None:
     found = audit_findings(frame(make_record(id_number=""), make_record(id_number="", source_row=3)), county, AS_OF)
     assert found.cases == {**dict.fromkeys(KINDS, 0), "身份异常": 1}
     assert found.tables["身份异常"]["说明"].tolist() == ["身份证号为空，无法核对本人身份及是否重复领取。"] * 2
 
 
-def test_missing_paid_on_falls_back_to_the_batch(county, planted: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_paid_on_falls_back_to_the_batch(county, planted: Path) -> None:
     batches = validate_data(planted, AS_OF).batches
     late = make_record(batch_id="2025-03-cxjm-late", program="cxjm", period="2025-03", quantity=3.0,
                        standard=148.0, amount=444.0, paid_on=pd.NaT)
@@ -373,7 +373,7 @@ def test_missing_paid_on_falls_back_to_the_batch(county, planted: Path) -> None:
     assert audit_findings(frame(late), county, AS_OF, batches=batches).cases["迟发"] == 1
 
 
-def test_checks_are_vectorised_over_many_rows(county) -> None:  # type: ignore[no-untyped-def]
+def test_checks_are_vectorised_over_many_rows(county) -> None:
     n = 20_000
     base = frame(make_record())
     many = base.loc[np.zeros(n, dtype=int)].reset_index(drop=True)

@@ -15,8 +15,6 @@ from generator.privacy.mask import mask_records
 from generator.render.charts import (
     bar_chart,
     format_percent,
-    format_yuan,
-    format_yuan_short,
     line_chart,
     nice_ticks,
 )
@@ -110,15 +108,6 @@ def test_nice_ticks(maximum: float, ticks: list[float]) -> None:
     assert nice_ticks(maximum) == ticks
 
 
-@pytest.mark.parametrize(("value", "short", "exact"), [
-    (135_000_000.0, "1.35 亿元", "135,000,000.00"), (486_000.0, "48.6 万元", "486,000.00"),
-    (950.0, "950 元", "950.00"), (None, "无数据", ""),
-], ids=["yi", "wan", "yuan", "none"])
-def test_money_formats(value: float | None, short: str, exact: str) -> None:
-    assert format_yuan_short(value) == short
-    assert format_yuan(value) == exact
-
-
 def test_percent_format() -> None:
     assert format_percent(0.8534) == "85.3%"
     assert format_percent(None) == "无预算"
@@ -135,7 +124,7 @@ def stats() -> dict:
 
 
 @pytest.fixture(scope="module")
-def county():  # type: ignore[no-untyped-def]
+def county():
     return validate_data(REPO_DATA, AS_OF).county
 
 
@@ -144,7 +133,7 @@ def page_charts(html: str) -> dict[str, ET.Element]:
     return {svg["id"]: parse(str(svg)) for svg in soup.select("svg.yk-chart")}
 
 
-def test_stats_page_charts_match_stats_json(stats: dict, county) -> None:  # type: ignore[no-untyped-def]
+def test_stats_page_charts_match_stats_json(stats: dict, county) -> None:
     found = page_charts(render_stats_page(stats, county))
     assert set(found) == {"chart-years", "chart-programs", "chart-trend", "chart-townships", "chart-budget",
                           "chart-timeliness"}
@@ -165,7 +154,7 @@ def test_stats_page_charts_match_stats_json(stats: dict, county) -> None:  # typ
                      for c in top_trend_programs(stats) for i, y in enumerate(stats["trends"]["years"])]
 
 
-def test_budget_page_charts_match_stats_json(stats: dict, county) -> None:  # type: ignore[no-untyped-def]
+def test_budget_page_charts_match_stats_json(stats: dict, county) -> None:
     found = page_charts(render_budget_page(stats, county))
     years = sorted({b["year"] for b in stats["budget"]})
     assert set(found) == {f"chart-budget-{y}" for y in years} | {"chart-budget-townships"}
@@ -174,7 +163,7 @@ def test_budget_page_charts_match_stats_json(stats: dict, county) -> None:  # ty
         assert drawn == [(b["name"], b["rate"]) for b in stats["budget"] if b["year"] == year and b["budget"]]
 
 
-def test_each_chart_has_its_data_table_beside_it(stats: dict, county) -> None:  # type: ignore[no-untyped-def]
+def test_each_chart_has_its_data_table_beside_it(stats: dict, county) -> None:
     for html in (render_stats_page(stats, county), render_budget_page(stats, county)):
         soup = BeautifulSoup(html, "html.parser")
         for svg in soup.select("svg.yk-chart"):

@@ -19,9 +19,9 @@ from generator.publish.revisions import (
     SNAPSHOT_COLUMNS,
     SnapshotStore,
     old_version,
-    render_revision_notice,
     revision_notes,
 )
+from generator.render.notices import render_revision_notice
 
 D = dt.date
 BATCH = "2025-03-gdzl"

@@ -193,6 +193,23 @@ def test_critical_css_paints_what_the_full_css_paints(browser: Any, server: str,
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("query", ["王", "查无此人", "w"], ids=["results", "nothing-found", "many"])
+def test_everything_the_client_draws_is_declared_for_the_critical_css(phone: Any, server: str,
+                                                                       query: str) -> None:
+    """drawn.json lists what search.js draws; a renamed class or a new element fails here,
+    instead of silently losing its critical CSS."""
+    from generator.search.index import client_creates
+
+    phone.goto(f"{server}search/?q={quote(query)}")
+    phone.wait_for_function("() => document.querySelector('#results .result, #results .yk-empty')")
+    drawn = phone.evaluate("""() => Array.from(document.querySelectorAll('#results *, #results'))
+        .map((el) => [el.tagName.toLowerCase(), Array.from(el.classList)])""")
+    tags, classes = client_creates()
+    assert {tag for tag, _ in drawn[1:]} - tags == set()
+    assert {c for _, names in drawn for c in names} - classes == set()
+
+
+@pytest.mark.browser
 def test_results_arriving_move_nothing_on_screen(phone: Any, server: str) -> None:
     """No layout shift when the answer comes in (Lighthouse's CLS on a shared link)."""
     phone.add_init_script("""window.__shift = 0; new PerformanceObserver((l) => {

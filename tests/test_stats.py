@@ -43,19 +43,19 @@ COMPLAINTS = {"ok": True, "total": 7, "by_kind": {"inquiry": 4, "complaint": 2, 
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def planted(tmp_path_factory: pytest.TempPathFactory):
     result = validate_data(write_planted(tmp_path_factory.mktemp("planted")), AS_OF)
     return result, mask_records(result.records, result.county)
 
 
 @pytest.fixture(scope="module")
-def stats(planted) -> dict:  # type: ignore[no-untyped-def]
+def stats(planted) -> dict:
     result, public = planted
     return build_stats(public, result.county, batch_rows=ROWS)
 
 
 @pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
+def sample():
     result = validate_data(REPO_DATA, AS_OF)
     return result, mask_records(result.records, result.county)
 
@@ -81,7 +81,7 @@ def test_per_program(stats: dict) -> None:
     assert [p["program"] for p in stats["by_program"]] == sorted(programs)
 
 
-def test_per_township_in_county_order(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_per_township_in_county_order(stats: dict, planted) -> None:
     result, _ = planted
     assert [t["township"] for t in stats["by_township"]] == [t.name for t in result.county.townships]
     town = stats["by_township"][0]
@@ -94,7 +94,7 @@ def test_trends(stats: dict) -> None:
                                "programs": {"cxjm": [2664.0], "gdzl": [5311.52]}}
 
 
-def test_budget_execution_matches_the_audit(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_budget_execution_matches_the_audit(stats: dict, planted) -> None:
     result, _ = planted
     exact = audit_findings(result.records, result.county, AS_OF).budget
     published = {(b["program"], b["year"]): (b["paid"], b["recipients"], b["budget"]) for b in stats["budget"]}
@@ -104,7 +104,7 @@ def test_budget_execution_matches_the_audit(stats: dict, planted) -> None:  # ty
     assert gdzl["department_name"] == "集贤县农业农村局"
 
 
-def test_public_recipient_counts_equal_exact_ones_on_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_public_recipient_counts_equal_exact_ones_on_the_sample(sample) -> None:
     result, public = sample
     exact = audit_findings(result.records, result.county, AS_OF)
     built = build_stats(public, result.county)
@@ -114,7 +114,7 @@ def test_public_recipient_counts_equal_exact_ones_on_the_sample(sample) -> None:
     assert towns == {(r.township, r.program, r.year): r.recipients for r in exact.township_budget.itertuples()}
 
 
-def test_timeliness_agrees_with_the_timeliness_page(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_timeliness_agrees_with_the_timeliness_page(stats: dict, planted) -> None:
     result, _ = planted
     county = result.county
     mine = {d["department"]: (d["published"], d["on_time"], d["rate"]) for d in stats["timeliness"]["by_department"]}
@@ -125,13 +125,13 @@ def test_timeliness_agrees_with_the_timeliness_page(stats: dict, planted) -> Non
                                             "batches": 0}
 
 
-def test_without_batch_rows_or_complaints(planted) -> None:  # type: ignore[no-untyped-def]
+def test_without_batch_rows_or_complaints(planted) -> None:
     result, public = planted
     built = build_stats(public, result.county)
     assert built["timeliness"] is None and built["complaints"] is None
 
 
-def test_complaints_keep_only_the_public_keys(planted) -> None:  # type: ignore[no-untyped-def]
+def test_complaints_keep_only_the_public_keys(planted) -> None:
     result, public = planted
     built = build_stats(public, result.county, complaints=COMPLAINTS)
     assert set(built["complaints"]) == {"total", "by_kind", "by_state", "by_department", "on_time_rate"}
@@ -140,7 +140,7 @@ def test_complaints_keep_only_the_public_keys(planted) -> None:  # type: ignore[
 # ---------------------------------------------------------------- stats.json
 
 
-def test_stats_json_is_deterministic_and_order_independent(planted) -> None:  # type: ignore[no-untyped-def]
+def test_stats_json_is_deterministic_and_order_independent(planted) -> None:
     result, public = planted
     first = stats_json(build_stats(public, result.county, batch_rows=ROWS))
     shuffled = public.sample(frac=1.0, random_state=3)
@@ -148,7 +148,7 @@ def test_stats_json_is_deterministic_and_order_independent(planted) -> None:  # 
     assert first == stats_json(json.loads(first))
 
 
-def test_stats_json_is_plain_json_without_personal_data(sample) -> None:  # type: ignore[no-untyped-def]
+def test_stats_json_is_plain_json_without_personal_data(sample) -> None:
     result, public = sample
     text = stats_json(build_stats(public, result.county, batch_rows=ROWS))
     parsed = json.loads(text)  # strict: NaN would fail here
@@ -161,7 +161,7 @@ def test_stats_json_is_plain_json_without_personal_data(sample) -> None:  # type
 # ---------------------------------------------------------------- the pages
 
 
-def test_stats_page_structure(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_stats_page_structure(stats: dict, planted) -> None:
     result, _ = planted
     soup = BeautifulSoup(render_stats_page(stats, result.county), "html.parser")
     root = soup.find(True)
@@ -174,7 +174,7 @@ def test_stats_page_structure(stats: dict, planted) -> None:  # type: ignore[no-
         assert svg["role"] == "img" and svg["width"] == "100%" and svg.find("title").text
 
 
-def test_complaint_block_hidden_until_the_service_answers(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_complaint_block_hidden_until_the_service_answers(stats: dict, planted) -> None:
     result, _ = planted
     soup = BeautifulSoup(render_stats_page(stats, result.county), "html.parser")
     block = soup.select_one("div#complaint-stats")
@@ -185,7 +185,7 @@ def test_complaint_block_hidden_until_the_service_answers(stats: dict, planted) 
     assert 'fetch(box.getAttribute("data-src")' in script and "box.hidden = true" in script
 
 
-def test_complaint_block_prefilled_when_the_build_has_figures(planted) -> None:  # type: ignore[no-untyped-def]
+def test_complaint_block_prefilled_when_the_build_has_figures(planted) -> None:
     result, public = planted
     built = build_stats(public, result.county, complaints=COMPLAINTS)
     soup = BeautifulSoup(render_stats_page(built, result.county), "html.parser")
@@ -197,7 +197,7 @@ def test_complaint_block_prefilled_when_the_build_has_figures(planted) -> None: 
     assert "timeliness" not in [s["id"] for s in soup.select("section")]
 
 
-def test_budget_page(stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_budget_page(stats: dict, planted) -> None:
     result, _ = planted
     soup = BeautifulSoup(render_budget_page(stats, result.county), "html.parser")
     years = [s["id"] for s in soup.select("section[id^=budget-]")]
@@ -210,7 +210,7 @@ def test_budget_page(stats: dict, planted) -> None:  # type: ignore[no-untyped-d
     assert town.text == "福利镇：各项补贴明细"
 
 
-def test_pages_render_with_no_records(planted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pages_render_with_no_records(planted, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(REPO_DATA / "programs", data / "programs")
     shutil.copy(REPO_DATA / "county.yml", data / "county.yml")
@@ -228,7 +228,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ORIGIN = "http://yikatong.test"
 
 
-def open_stats_page(browser, body: str, api):  # type: ignore[no-untyped-def]
+def open_stats_page(browser, body: str, api):
     """The statistics fragment at /stats/ on a 360 px screen; `api` answers /api/v1/stats."""
     html = ('<!doctype html><html lang="zh"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width"></head><body>' + body + "</body></html>")
@@ -243,7 +243,7 @@ def open_stats_page(browser, body: str, api):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_browser_fills_complaint_stats_from_the_service(browser, stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_browser_fills_complaint_stats_from_the_service(browser, stats: dict, planted) -> None:
     result, _ = planted
     answer = json.dumps(COMPLAINTS, ensure_ascii=False)
     context, page, errors = open_stats_page(
@@ -261,7 +261,7 @@ def test_browser_fills_complaint_stats_from_the_service(browser, stats: dict, pl
 
 
 @pytest.mark.browser
-def test_browser_hides_complaint_stats_when_the_service_is_down(browser, stats: dict, planted) -> None:  # type: ignore[no-untyped-def]
+def test_browser_hides_complaint_stats_when_the_service_is_down(browser, stats: dict, planted) -> None:
     result, _ = planted
     context, page, errors = open_stats_page(browser, render_stats_page(stats, result.county),
                                             lambda route: route.fulfill(status=503, body="down"))

@@ -29,9 +29,8 @@ from generator.publish.timeliness import (
     deadline_for,
     notice_state,
     on_time_rates,
-    render_notice_banner,
-    render_timeliness_page,
 )
+from generator.render.notices import render_notice_banner, render_timeliness_page
 
 D = dt.date
 

@@ -24,20 +24,26 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import click
 import numpy as np
 import pandas as pd
 
-from generator.checks.budget import PAID_STATUSES, budget_execution, township_execution
+from generator.checks.budget import budget_execution, township_execution
 from generator.core.county import County
 from generator.core.idnumber import id_checksum_ok
+from generator.core.money import format_money, format_money_array
+from generator.core.vocab import FAILED_STATUSES, PAID_STATUSES
 from generator.ingest.load import Batch
-from generator.privacy.mask import mask_name
+from generator.privacy.mask import (
+    MAX_ID_HEAD,
+    MAX_ID_TAIL,
+    mask_card_number,
+    mask_id_series,
+    mask_name,
+)
 
 log = logging.getLogger(__name__)
 
 KINDS = ("重发", "多发", "一人多卡", "一卡多人", "漏发", "迟发", "身份异常")
-FAILED_STATUSES = ("失败", "退回")
 MAX_PLAUSIBLE_AGE = 110
 TOLERANCE = 0.011  # yuan: rounding of standard × quantity to cents
 
@@ -185,8 +191,8 @@ class _Prepared:
         hit["sentence"] = (
             "同一身份证号在“" + self._label(hit["pos"]) + "”内成功发放 "
             + flagged["n"].reindex(hit["g"]).astype(str).to_numpy() + " 次、合计 "
-            + _yuan(flagged["total"].reindex(hit["g"]).to_numpy()) + " 元"
-            + np.where(np.isnan(allowed), "", "（一次应发 " + _yuan(allowed) + " 元）")
+            + format_money_array(flagged["total"].reindex(hit["g"]).to_numpy()) + " 元"
+            + np.where(np.isnan(allowed), "", "（一次应发 " + format_money_array(allowed) + " 元）")
             + "，属重复发放；" + where_first + "。")
         return hit[["pos", "case", "sentence"]]
 
@@ -204,12 +210,12 @@ class _Prepared:
         unit = self.periods["standard"].to_numpy()[pp]
         qty = flagged["qty"].reindex(g).to_numpy()
         by_cap = ~np.isnan(cap) & (np.isnan(unit * qty) | (cap < np.round(unit * qty, 2)))
-        basis = np.where(by_cap, "每人上限 " + _yuan(cap) + " 元",
-                         "标准 " + _number(unit) + " 元 × 数量 " + _number(qty) + " = " + _yuan(allowed) + " 元")
+        basis = np.where(by_cap, "每人上限 " + format_money_array(cap) + " 元",
+                         "标准 " + _number(unit) + " 元 × 数量 " + _number(qty) + " = " + format_money_array(allowed) + " 元")
         hit["sentence"] = (
-            "同一身份证号在“" + self._label(hit["pos"]) + "”内实发 " + _yuan(total) + " 元"
+            "同一身份证号在“" + self._label(hit["pos"]) + "”内实发 " + format_money_array(total) + " 元"
             + np.where(count > 1, "（" + count.astype(str) + " 笔合计）", "")
-            + "，超过应发金额（" + basis + "），多发 " + _yuan(total - allowed) + " 元。")
+            + "，超过应发金额（" + basis + "），多发 " + format_money_array(total - allowed) + " 元。")
         return hit[["pos", "case", "sentence"]]
 
     def _group_hits(self, rows: pd.DataFrame, flagged: pd.DataFrame) -> pd.DataFrame:
@@ -274,7 +280,7 @@ class _Prepared:
         since = np.where(undated[pos], "",
                          "（" + on.dt.strftime("%Y-%m-%d").fillna("").to_numpy() + "，已过 " + waited + " 天）")
         hit["sentence"] = (
-            "“" + self._label(pos) + "”的 " + _yuan(self.amount[pos]) + " 元发放" + status + since
+            "“" + self._label(pos) + "”的 " + format_money_array(self.amount[pos]) + " 元发放" + status + since
             + "，截至 " + self.as_of.isoformat() + " 未见重新发放成功的记录，请查明原因后补发。")
         return hit
 
@@ -356,8 +362,8 @@ class _Prepared:
             "乡镇": _take(rec["township"], pos),
             "村": _take(rec["village"], pos),
             "姓名": [mask_name(str(n), "partial") for n in _take(rec["name"], pos)],
-            "身份证号": _mask_ids(ids),
-            "卡号": np.where(cards.str.len().to_numpy() >= 8, "****" + cards.str.slice(-4).to_numpy(), "****"),
+            "身份证号": np.asarray(mask_id_series(ids, MAX_ID_HEAD, MAX_ID_TAIL), dtype=object),
+            "卡号": np.asarray([mask_card_number(c) for c in cards], dtype=object),
             "补贴项目": self.periods["program_name"].to_numpy()[pp],
             "期别": self.periods["label"].to_numpy()[pp],
             "金额（元）": self.amount[pos],
@@ -448,14 +454,6 @@ def _paid_dates(records: pd.DataFrame, batches: list[Batch]) -> pd.Series:
     return paid.reset_index(drop=True)
 
 
-def _mask_ids(ids: pd.Series) -> np.ndarray:
-    """First 6 and last 4 of an 18-character ID; anything else is hidden entirely."""
-    full = ids.str.len().to_numpy() == 18
-    masked = ids.str.slice(0, 6) + "********" + ids.str.slice(14, 18)
-    stars = ids.str.len().fillna(0).astype("int64").map(lambda n: "*" * n) if (~full).any() else masked
-    return np.where(full, masked.to_numpy(), stars.to_numpy()).astype(object)
-
-
 def _tail(values: np.ndarray) -> np.ndarray:
     text = pd.Series(values, dtype="str")
     return np.where(text.str.len().to_numpy() >= 8, text.str.slice(-4).to_numpy(), "????").astype(object)
@@ -467,58 +465,13 @@ def _short_paths(paths: pd.Series) -> np.ndarray:
     return paths.map(unique).to_numpy(dtype=object)
 
 
-def _yuan(values: np.ndarray | pd.Series) -> np.ndarray:
-    """Amounts as ``1,234.50`` (vectorised)."""
-    cents = np.round(np.nan_to_num(np.asarray(values, dtype="float64")) * 100).astype("int64")
-    sign = np.where(cents < 0, "-", "")
-    cents = np.abs(cents)
-    whole = pd.Series(cents // 100).map("{:,}".format).astype(str).to_numpy()
-    frac = pd.Series(cents % 100).astype(str).str.zfill(2).to_numpy()
-    return (sign + whole + "." + frac).astype(object)
-
-
 def _number(values: np.ndarray) -> np.ndarray:
     """Plain numbers without trailing zeros: 3, 12.5, 68.93."""
     text = pd.Series(np.round(np.asarray(values, dtype="float64"), 2)).map("{:.2f}".format).astype(str)
     return text.str.replace(r"\.?0+$", "", regex=True).to_numpy().astype(object)
 
 
-# ---------------------------------------------------------------- the command
-
-
-def run_audit_command(data_dir: Path, out: Path, strict: bool = False,
-                      as_of: dt.date | None = None) -> int:
-    """``yikatong audit``: validate, cross-check, write the report, print a summary; exit code."""
-    from generator.ingest.validate import validate_data
-
-    as_of = as_of or dt.date.today()
-    started = time.perf_counter()
-    result = validate_data(Path(data_dir), as_of=as_of)
-    if result.county is None:
-        for problem in result.problems:
-            click.echo(str(problem), err=True)
-        click.echo("无法核对：county.yml 或补贴政策清单（programs/）有误，不知道乡镇、补贴标准和发放期限。"
-                   "请先按上面的提示修改，再运行 yikatong audit。", err=True)
-        return 1
-    loaded = time.perf_counter() - started
-    findings = audit_findings(result.records, result.county, as_of, batches=result.batches)
-    from generator.checks.audit_report import ReportContext, write_report
-
-    context = ReportContext(str(data_dir), len(result.records), len(result.batches),
-                            len(result.problems), result.county.name)
-    write_report(findings, Path(out), context)
-    click.echo(findings.summary_line())
-    if result.problems:
-        click.echo(f"注意：输入数据有 {len(result.problems)} 个问题（运行 yikatong validate 查看），"
-                   "有问题的字段已跳过，核对结果可能不完整。")
-    click.echo(_budget_line(findings.budget, as_of))
-    click.echo(f"已核对 {len(result.records)} 条记录（读取 {loaded:.1f} 秒，核对 {findings.seconds:.1f} 秒），"
-               f"报告已写入 {out}")
-    blocking = findings.total_cases > 0 or bool(result.problems)
-    return 1 if strict and blocking else 0
-
-
-def _budget_line(budget: pd.DataFrame, as_of: dt.date) -> str:
+def budget_line(budget: pd.DataFrame) -> str:
     """The latest year with payments: how much was paid, and against which budget."""
     spent = budget[budget["paid"] > 0]
     if spent.empty:
@@ -526,7 +479,7 @@ def _budget_line(budget: pd.DataFrame, as_of: dt.date) -> str:
     year = str(spent["year"].max())
     rows = budget[budget["year"] == year]
     with_budget = rows[rows["budget"].notna() & (rows["budget"] > 0)]
-    line = f"预算执行：{year} 年 {int((rows['paid'] > 0).sum())} 项补贴已发放 {float(rows['paid'].sum()):,.2f} 元"
+    line = f"预算执行：{year} 年 {int((rows['paid'] > 0).sum())} 项补贴已发放 {format_money(float(rows['paid'].sum()))} 元"
     if not with_budget.empty:
         rate = float(with_budget["paid"].sum() / with_budget["budget"].sum())
         line += f"，有预算的 {len(with_budget)} 项合计执行率 {rate:.1%}"

@@ -1,8 +1,8 @@
 """Budget monitoring (绩效“双监控”): budget against money actually paid, per program and year.
 
 Shared by the audit report (exact recipients, counted by ID number) and the public
-statistics (recipients counted by what the page itself shows). Only successful payments
-(发放状态 成功, or blank: a list published as paid) count as paid.
+statistics (recipients counted by what the page itself shows). What counts as paid is
+``generator.core.vocab.is_paid`` — the same rule everywhere.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from generator.core import vocab
 from generator.core.county import County
-
-PAID_STATUSES = ("成功", "")
 
 
 def paid_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose money reached the recipient (成功, or no status given)."""
-    return frame["pay_status"].fillna("").isin(PAID_STATUSES).to_numpy() & frame["amount"].notna().to_numpy()
+    """Rows whose money reached the recipient (``vocab.is_paid``) and whose amount is known."""
+    return vocab.paid_mask(frame["pay_status"]) & frame["amount"].notna().to_numpy()
 
 
 def budget_execution(frame: pd.DataFrame, county: County, person: pd.Series) -> pd.DataFrame:

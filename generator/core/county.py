@@ -13,18 +13,9 @@ from typing import Any
 import yaml
 
 from generator.core.errors import InvalidInput, Problem, display_path
+from generator.core.vocab import DEFAULT_ROUTING
 
 NAME_POLICIES = ("full", "partial", "surname")
-# Default complaint routing, overridable in county.yml under `routing:`.
-DEFAULT_ROUTING: dict[str, str] = {
-    "eligibility": "program",
-    "amount": "program",
-    "list": "township",
-    "payment_not_received": "bank",
-    "delay": "finance",
-    "misconduct": "discipline",
-    "other": "triage",
-}
 
 
 @dataclass(frozen=True)
@@ -100,7 +91,7 @@ class County:
     townships: tuple[Township, ...]
     departments: dict[str, Department]
     programs: dict[str, Program]
-    routing: dict[str, str]
+    routing: dict[str, object]
     publication_window_days: int = 20
     publication_window_unit: str = "calendar"  # calendar | working
     raw: dict[str, Any] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """``yikatong serve``: local preview of the static site with the complaints service mounted.
 
-One port, like production behind nginx: the service answers ``/api/``, ``/handler/``,
-``/healthz`` and ``/track``; everything else is a static file from the built site. This is the
+One port, like production behind nginx: ``complaints_api.dispatch`` (the one dispatcher)
+sends the service's paths to it; everything else is a static file from the built site. This is the
 only place in ``generator`` that imports ``complaints_api``.
 """
 
@@ -21,8 +21,6 @@ from generator.core.errors import YikatongError
 
 log = logging.getLogger(__name__)
 
-SERVICE_PREFIXES = ("/api/", "/handler")
-SERVICE_PATHS = ("/healthz", "/track")
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("application/json", ".json")
 
@@ -62,33 +60,16 @@ class StaticSite:
         return target if target.is_file() else None
 
 
-class Dispatcher:
-    def __init__(self, site: Callable[..., Any], service: Callable[..., Any] | None):
-        self.site = site
-        self.service = service
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if self.service is not None and (path.startswith(SERVICE_PREFIXES) or path in SERVICE_PATHS):
-            return self.service(environ, start_response)
-        return self.site(environ, start_response)
-
-
-def make_app(site_dir: Path, data_dir: Path | None = None) -> Dispatcher:
+def make_app(site_dir: Path, data_dir: Path | None = None) -> Callable[..., Iterable[bytes]]:
+    """The built site with the complaints service mounted by ``complaints_api.dispatch``."""
     if not (Path(site_dir) / "index.html").exists():
         raise YikatongError(f"{site_dir} 中没有已生成的网站：请先运行 yikatong build --out {site_dir}")
-    service = None
-    try:
-        from complaints_api import create_app
-    except ModuleNotFoundError as exc:
-        if exc.name != "complaints_api":
-            raise
-        log.warning("投诉服务未安装，只预览静态网站")
-    else:
-        if data_dir is not None:
-            os.environ.setdefault("YIKATONG_DATA", str(Path(data_dir).resolve()))
-        service = create_app()
-    return Dispatcher(StaticSite(site_dir), service)
+    from complaints_api import create_app
+    from complaints_api.dispatch import mount
+
+    if data_dir is not None:
+        os.environ.setdefault("YIKATONG_DATA", str(Path(data_dir).resolve()))
+    return mount(StaticSite(site_dir), create_app())
 
 
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = None) -> None:

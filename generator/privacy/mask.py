@@ -119,8 +119,14 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
 
 
 def _mask_ids(ids: pd.Series, policy: Disclosure) -> list[str]:
-    head = min(policy.id_head, MAX_ID_HEAD)
-    tail = min(policy.id_tail, MAX_ID_TAIL)
+    return mask_id_series(ids, policy.id_head, policy.id_tail)
+
+
+def mask_id_series(ids: pd.Series, head: int = MAX_ID_HEAD, tail: int = MAX_ID_TAIL) -> list[str]:
+    """:func:`mask_id_number` over a Series (fast path for 18-character IDs)."""
+    head = max(0, min(head, MAX_ID_HEAD))
+    tail = max(0, min(tail, MAX_ID_TAIL))
+    ids = ids.fillna("").astype(str)
     full = ids.str.len() == 18
     hidden = "*" * (18 - head - tail)
     masked = ids.str.slice(0, head) + hidden + (ids.str.slice(18 - tail, 18) if tail else "")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,10 @@ import pandas as pd
 import yaml
 
 from generator.core.county import County
+from generator.core.vocab import BATCH_STATUSES
 from generator.core.workdays import WorkCalendar
 from generator.ingest.load import Batch
 from generator.publish.ledger import Ledger, LedgerEntry, write_text_atomic
-from generator.publish.retention import GROUP_COLUMNS, GroupKey
-from generator.render.env import render_fragment
 
 SNAPSHOT_DIR = "published"
 SNAPSHOT_COLUMNS = ("ref", "batch_id", "program", "period", "year", "township", "village", "group",
@@ -50,7 +49,6 @@ META_LABELS = {
     "paid_on": "发放日期", "status": "状态", "notice_start": "公示开始日期", "notice_days": "公示天数",
     "approved_by": "审核单位",
 }
-STATUS_TEXT = {"paid": "已发放", "notice": "公示", "withdrawn": "撤回"}
 AMOUNT_TOLERANCE = 0.005
 
 
@@ -352,35 +350,8 @@ def _meta_changes(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, 
         a, b = str(old.get(key, "")), str(new.get(key, ""))
         if a != b:
             if key == "status":
-                a, b = STATUS_TEXT.get(a, a), STATUS_TEXT.get(b, b)
+                a, b = BATCH_STATUSES.get(a, a), BATCH_STATUSES.get(b, b)
             changes.append((label, a or "（空）", b or "（空）"))
     return tuple(changes)
 
 
-def render_revision_notice(revisions: Sequence[Revision], *, hidden: set[GroupKey] | frozenset[GroupKey] = frozenset(),
-                           version_href: Callable[[Revision], str] | None = None,
-                           program_name: str = "") -> str:
-    """HTML fragment: dated 更正说明, newest first, with masked rows added, removed, changed.
-
-    Rows of small groups (`hidden`, from ``small_groups``) are counted, never listed.
-    `version_href(revision)` gives the relative link to the old version's page, if any.
-    Empty string when there are no revisions.
-    """
-    if not revisions:
-        return ""
-    items = [_notice_item(r, hidden, version_href) for r in sorted(revisions, key=lambda r: r.version, reverse=True)]
-    return render_fragment("revision_notice.html.j2", items=items, program_name=program_name,
-                           field_labels=FIELD_LABELS)
-
-
-def _notice_item(rev: Revision, hidden: set[GroupKey] | frozenset[GroupKey],
-                 version_href: Callable[[Revision], str] | None) -> dict[str, Any]:
-    def shown(row: dict[str, Any]) -> bool:
-        return tuple(str(row[c]) for c in GROUP_COLUMNS) not in hidden
-    added = [r for r in rev.diff.added if shown(r)]
-    removed = [r for r in rev.diff.removed if shown(r)]
-    changed = [c for c in rev.diff.changed if shown(c.new) and shown(c.old)]
-    suppressed = (len(rev.diff.added) - len(added) + len(rev.diff.removed) - len(removed)
-                  + len(rev.diff.changed) - len(changed))
-    return {"rev": rev, "added": added, "removed": removed, "changed": changed, "suppressed": suppressed,
-            "href": version_href(rev) if version_href and rev.available else None}

@@ -20,20 +20,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import click
-
 from generator.core.county import County, load_county
 from generator.core.workdays import UnknownCalendarYear, WorkCalendar
 from generator.ingest.load import Batch, load_batches
 from generator.publish.ledger import Ledger, pending_change, read_ledger
 from generator.publish.retention import expired
-from generator.render.env import render_fragment
 
 log = logging.getLogger(__name__)
 
 DEFAULT_NOTICE_DAYS = 7
 DUE_SOON_DAYS = 5
-STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "notice": "公示中", "withdrawn": "已撤回"}
 BATCH_ROW_KEYS = ("id", "program", "department", "produced_on", "first_published", "deadline",
                   "status", "days_late", "revisions")
 
@@ -117,19 +113,6 @@ def complaint_href(complaint_url: str, program: str, township: str | None = None
     if village:
         query["village"] = village
     return f"{complaint_url}?{urlencode(query)}"
-
-
-def render_notice_banner(state: NoticeState | None, complaint_link: str, *, program_name: str = "",
-                         department_name: str = "", phone: str = "") -> str:
-    """HTML fragment for a list in 公示: period, end date, countdown, "我要反映".
-
-    Empty string when there is nothing to announce (not a notice, or the notice ended).
-    `complaint_link` is the relative link to the complaint form (see ``complaint_href``).
-    """
-    if state is None or state.ended:
-        return ""
-    return render_fragment("notice_banner.html.j2", state=state, complaint_link=complaint_link,
-                           program_name=program_name, department_name=department_name, phone=phone)
 
 
 # ---------------------------------------------------------------- batches.json and the page
@@ -227,33 +210,8 @@ def overall_rate(rows: Sequence[dict[str, Any]]) -> Rate:
     return Rate("all", "全部", len(published), sum(r["days_late"] == 0 for r in published))
 
 
-def render_timeliness_page(rows: Sequence[dict[str, Any]], county: County) -> str:
-    """HTML fragment: rates per department and per year, then every batch (late ones marked)."""
-    ordered = sorted(rows, key=lambda r: (r["produced_on"] or "", r["id"]), reverse=True)
-    table = [_display_row(row, county) for row in ordered]
-    return render_fragment(
-        "timeliness.html.j2", rows=table, county=county, overall=overall_rate(rows),
-        by_department=on_time_rates(rows, county, "department"),
-        by_year=on_time_rates(rows, county, "year"),
-        window=_window_text(county), labels=STATUS_LABELS,
-    )
-
-
-def _display_row(row: dict[str, Any], county: County) -> dict[str, Any]:
-    program = county.programs.get(row["program"])
-    dept = county.departments.get(row["department"])
-    status = row["status"]
-    text = STATUS_LABELS[status]
-    if status == "late":
-        text = f"逾期 {row['days_late']} 天"
-    elif status == "notice" and row["days_late"]:
-        text = f"公示中（逾期 {row['days_late']} 天）"
-    return {**row, "program_name": program.name if program else row["program"],
-            "department_name": dept.short_name if dept else row["department"],
-            "status_text": text, "late": row["days_late"] > 0}
-
-
-def _window_text(county: County) -> str:
+def window_text(county: County) -> str:
+    """``20 日（自然日）`` or ``20 个工作日``: the county's publication window in words."""
     unit = "个工作日" if county.publication_window_unit == "working" else "日（自然日）"
     return f"{county.publication_window_days} {unit}"
 
@@ -313,33 +271,27 @@ def _due(batch: Batch, kind: str, start: dt.date, deadline: dt.date, left: int, 
                dept.short_name if dept else "未登记部门", start, deadline, left)
 
 
-def run_deadlines_command(data_dir: Path, as_of: dt.date | None = None, strict: bool = False) -> int:
-    """``yikatong deadlines``: print overdue and soon-due batches; 1 with `strict` if any overdue."""
+@dataclass(frozen=True)
+class DeadlinesReport:
+    """What ``yikatong deadlines`` shows: overdue and soon-due batches and the warnings."""
+
+    as_of: dt.date
+    window: str
+    overdue: list[Due]
+    soon: list[Due]
+    warnings: list[str]
+
+
+def deadlines_report(data_dir: Path, as_of: dt.date | None = None) -> DeadlinesReport:
+    """Overdue and soon-due batches of the data tree at `data_dir` (for ``yikatong deadlines``)."""
     as_of = as_of or dt.date.today()
     county = load_county(data_dir)
     calendar = WorkCalendar.from_data(data_dir, strict=False)
     loaded = load_batches(Path(data_dir))
     usable = [b for b in loaded.batches if b.date("produced_on") is not None]
-    for batch in loaded.batches:
-        if batch.date("produced_on") is None:
-            click.echo(f"警告：{batch.meta_path} 缺少有效的 produced_on，无法计算期限（运行 yikatong validate 查看详情）。", err=True)
+    warnings = [f"{b.meta_path} 缺少有效的 produced_on，无法计算期限（运行 yikatong validate 查看详情）。"
+                for b in loaded.batches if b.date("produced_on") is None]
     due = due_batches(usable, read_ledger(data_dir), county, calendar, as_of)
-    for warning in calendar_warnings(calendar):
-        click.echo(f"警告：{warning}", err=True)
-    overdue = [d for d in due if d.overdue]
-    soon = [d for d in due if not d.overdue]
-    window = _window_text(county)
-    click.echo(f"公开期限检查（{as_of.isoformat()}，公开时限 {window}）")
-    _echo_group(f"已逾期（{len(overdue)} 个）", overdue)
-    _echo_group(f"{DUE_SOON_DAYS} 天内到期（{len(soon)} 个）", soon)
-    if not due:
-        click.echo(f"没有逾期或 {DUE_SOON_DAYS} 天内到期的未公开批次。")
-    return 1 if strict and overdue else 0
-
-
-def _echo_group(title: str, items: list[Due]) -> None:
-    if not items:
-        return
-    click.echo(title + "：")
-    for item in items:
-        click.echo("  " + item.line())
+    warnings += calendar_warnings(calendar)
+    return DeadlinesReport(as_of, window_text(county), [d for d in due if d.overdue],
+                           [d for d in due if not d.overdue], warnings)

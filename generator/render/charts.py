@@ -16,6 +16,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from generator.core.money import format_yuan_short
+
 WIDTH = 360
 FONT = 15
 SMALL = 13
@@ -30,23 +32,6 @@ Formatter = Callable[[float], str]
 
 
 # ---------------------------------------------------------------- number formats
-
-
-def format_yuan(value: float | None) -> str:
-    """``1,234.50``: exact amounts, as tables print them."""
-    return "" if value is None or value != value else f"{value:,.2f}"
-
-
-def format_yuan_short(value: float | None) -> str:
-    """``1.35 亿元``, ``48.6 万元``, ``950 元``: amounts short enough for a chart label."""
-    if value is None or value != value:
-        return "无数据"
-    size = abs(value)
-    if size >= 1e8:
-        return f"{value / 1e8:.2f} 亿元"
-    if size >= 1e4:
-        return f"{value / 1e4:,.1f} 万元"
-    return f"{value:,.0f} 元"
 
 
 def format_percent(value: float | None) -> str:

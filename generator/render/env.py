@@ -1,37 +1,41 @@
-"""Jinja2 environment for the HTML fragments of the timeliness, revision and notice parts.
+"""The one Jinja2 environment over ``templates/`` for every page and fragment the site renders.
 
-The fragments live in the repository's ``templates/`` directory (``generator/templates`` in
-an installed package); the build includes their output in its pages.
+Autoescaping on, undefined names an error, the shared vocabulary as globals and the one money
+formatter as the ``money`` filter. Narrative pages, data pages, notices, the timeliness and
+statistics pages all render through :func:`environment`.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-_HERE = Path(__file__).resolve().parent
-TEMPLATE_DIRS = (_HERE.parent / "templates", _HERE / "templates")
+from generator.core import vocab
+from generator.core.money import format_money, format_plain, format_yuan
+from generator.core.paths import TEMPLATES_DIR
 
 
 @lru_cache(maxsize=1)
-def fragment_env() -> Environment:
-    loaders = [FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.is_dir()]
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2"]),
+def environment() -> Environment:
+    """The environment (built once per process)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["money"] = format_money
+    env.filters["yuan"] = format_yuan
+    env.filters["plain_number"] = format_plain
+    env.filters["urlencode"] = _urlencode_value
+    env.globals.update(vocab.labels_for_templates())
     return env
 
 
 def render_fragment(name: str, **context: Any) -> str:
-    return fragment_env().get_template(name).render(**context)
+    """Render one template of ``templates/`` with `context`."""
+    return environment().get_template(name).render(**context)
 
 
-def format_money(value: float | None) -> str:
-    """``1,234.50`` — amounts as the county's lists print them."""
-    if value is None or value != value:
-        return ""
-    return f"{value:,.2f}"
+def _urlencode_value(value: Any) -> str:
+    return quote(str(value), safe="")

@@ -17,17 +17,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
-from generator.core import urls
+from generator.checks.budget import paid_mask
+from generator.core import urls, vocab
 from generator.core.county import County, Program
-from generator.core.paths import TEMPLATES_DIR
+from generator.core.money import format_money, format_plain
 from generator.site.mkdocs import Shell, page_depth
 
 log = logging.getLogger(__name__)
 
-CYCLES = {"yearly": "每年一次", "quarterly": "按季度发放", "monthly": "按月发放", "once": "一次性"}
 
 
 @dataclass
@@ -49,19 +49,6 @@ class RenderStats:
     pages: int = 0
     bytes: int = 0
     files: list[str] = field(default_factory=list)
-
-
-def make_env(templates_dir: Path = TEMPLATES_DIR) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates_dir)), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
-    env.filters["urlencode"] = _urlencode_value
-    return env
-
-
-def _urlencode_value(value: Any) -> str:
-    from urllib.parse import quote
-
-    return quote(str(value), safe="")
 
 
 class PageWriter:
@@ -98,18 +85,12 @@ ROW_COLUMNS = ("ref", "batch_id", "name_shown", "id_shown", "card_shown", "group
 def _row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Every row as a dict of display strings, built column-wise (no per-row pandas access)."""
     columns = {c: frame[c].astype(str).tolist() for c in ROW_COLUMNS}
-    columns["amount_text"] = frame["amount"].map("{:,.2f}".format).tolist()
-    columns["qty_text"] = frame["quantity"].map(_number_text).tolist()
-    columns["std_text"] = frame["standard"].map(_number_text).tolist()
+    columns["amount_text"] = frame["amount"].map(format_money).tolist()
+    columns["qty_text"] = frame["quantity"].map(format_plain).tolist()
+    columns["std_text"] = frame["standard"].map(format_plain).tolist()
     columns["amount"] = frame["amount"].astype(float).tolist()
     names = list(columns)
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-
-
-def _number_text(value: float) -> str:
-    if value != value:  # NaN: the clerk left it empty
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County,
@@ -281,7 +262,7 @@ def _program_page(env: Environment, public: pd.DataFrame, county: County, progra
     rows = public[public["program"] == program.code]
     years = []
     for year, frame in rows.groupby("year", sort=True):
-        paid = float(frame.loc[frame["pay_status"] == "成功", "amount"].sum())
+        paid = float(frame.loc[paid_mask(frame), "amount"].sum())  # the rule the budget page uses
         budget = program.budget.get(int(year))
         years.append({"year": year, "records": len(frame), "amount": float(frame["amount"].sum()),
                       "budget": budget, "rate": f"{paid / budget:.1%}" if budget else "—"})
@@ -297,7 +278,7 @@ def _program_page(env: Environment, public: pd.DataFrame, county: County, progra
                        f"名单保留公开 {d.retention_years} 年。")
     return env.get_template("program.md.j2").render(
         county=county, program=program, department=county.departments[program.department],
-        cycle=CYCLES.get(program.cycle, program.cycle), materials=program.extra.get("materials", ""),
+        cycle=vocab.CYCLES.get(program.cycle, program.cycle), materials=program.extra.get("materials", ""),
         disclosure_text=disclosure_text, years=years, has_budget=bool(program.budget),
         batches=batch_rows, towns_href=urls.relative(url, "t/"),
         search_href=urls.relative(url, urls.SEARCH_URL),

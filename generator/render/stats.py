@@ -25,12 +25,12 @@ import pandas as pd
 from markupsafe import Markup
 
 from generator.checks.budget import budget_execution, paid_mask, township_execution
+from generator.core import vocab
 from generator.core.county import County
 from generator.render import charts
 from generator.render.env import render_fragment
 
 TOP_PROGRAMS_IN_TREND = 5
-COMPLAINT_KINDS = {"inquiry": "咨询", "complaint": "投诉", "report": "举报", "disclosure_request": "信息公开申请"}
 
 
 # ---------------------------------------------------------------- stats.json
@@ -111,7 +111,7 @@ def _data_through(paid: pd.DataFrame) -> str | None:
 
 
 def _totals(frame: pd.DataFrame, paid: pd.DataFrame, person: pd.Series) -> dict[str, Any]:
-    failed = frame[frame["pay_status"].isin(("失败", "退回"))]
+    failed = frame[frame["pay_status"].isin(vocab.FAILED_STATUSES)]
     return {"paid": round(float(paid["amount"].sum()), 2), "payments": len(paid),
             "recipients": int(person[paid.index].nunique()),
             "programs": int(paid["program"].nunique()), "townships": int(paid["township"].nunique()),
@@ -238,7 +238,7 @@ def render_stats_page(stats: dict[str, Any], county: County) -> str:
         },
         "departments_json": json.dumps({c: d.name for c, d in sorted(county.departments.items())},
                                        ensure_ascii=False, sort_keys=True),
-        "kinds": COMPLAINT_KINDS,
+        "kinds": dict(vocab.KINDS),
         "short": charts.format_yuan_short,
         "complaints": stats.get("complaints"),
     }

@@ -54,8 +54,10 @@ import pandas as pd
 import rjsmin
 
 from generator.core.county import County
+from generator.core.money import format_money
 from generator.core.paths import SEARCH_ASSETS_DIR
 from generator.core.urls import record_anchor, records_url, township_url, village_url
+from generator.core.vocab import PAID
 from generator.privacy.mask import COMPOUND_SURNAMES
 from generator.search.pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK, id_key, name_keys
 from generator.site.critical_css import inline_critical_css
@@ -72,7 +74,6 @@ ASSET_FILES = ("lunr.min.js", "search.js", "search.css")
 # Raw (uncompressed) bytes per shard before it is cut (shards compress about 3:1), or None
 # for the adaptive size of ``shard_target_bytes``; tests set a number.
 SHARD_TARGET_BYTES: int | None = None
-STATUS_OK = "成功"
 
 
 @dataclass
@@ -223,9 +224,9 @@ def _person_row(cols: dict[str, np.ndarray], lo: int, hi: int, default_paid: lis
     for n, r in enumerate(range(lo, hi)):
         bi = int(cols["bi"][r])
         flat += [bi, int(cols["row"][r]) if str(cols["row"][r]).isdigit() else str(cols["row"][r]),
-                 _number(cols["amount"][r])]
+                 _amount_text(cols["amount"][r])]
         status, paid_on = str(cols["status"][r]), str(cols["paid_on"][r])
-        if status != STATUS_OK or paid_on != default_paid[bi]:
+        if status != PAID or paid_on != default_paid[bi]:
             extra[str(n)] = [status, paid_on]
     row: list[object] = [cols["name"][lo], cols["id"][lo], int(cols["vi"][lo]), flat]
     if extra:
@@ -233,11 +234,9 @@ def _person_row(cols: dict[str, np.ndarray], lo: int, hi: int, default_paid: lis
     return _dumps(row)
 
 
-def _number(value: object) -> float | int | None:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return None
-    number = round(float(value), 2)  # type: ignore[arg-type]
-    return int(number) if number.is_integer() else number
+def _amount_text(value: object) -> str:
+    """The amount as the pages print it (``1,234.50``): the client shows this text as is."""
+    return "" if value is None or pd.isna(value) else format_money(float(value))  # type: ignore[call-overload,arg-type]
 
 
 # --- postings -------------------------------------------------------------------------------
@@ -553,22 +552,18 @@ _INLINED_CORE = re.compile(r'<script id="yk-manifest" type="application/json">.*
                            r'<script id="yk-core">.*?</script>', re.DOTALL)
 _INLINED_PAGE = re.compile(r'<script id="yk-page">.*?</script>', re.DOTALL)
 PAGE_MARK = "/* yk:page"
-_CREATES = re.compile(r"""\bel\('([a-z0-9]+)'(?:,\s*'([\w -]+)')?""")
+DRAWN = "drawn.json"
 
 
 def client_creates() -> tuple[set[str], set[str]]:
-    """Elements and classes search.js creates (its ``el(tag, classes)`` calls).
+    """Elements and classes search.js draws after load, as declared in ``drawn.json``.
 
     The critical CSS keeps the theme's and the site's rules for them: results, the
-    "结果较多" note, the "没有找到" box are drawn after the page has loaded.
+    "结果较多" note, the "没有找到" box are drawn after the page has loaded. A browser test
+    checks the declaration against what the client really draws.
     """
-    source = (SEARCH_ASSETS_DIR / "search.js").read_text(encoding="utf-8")
-    tags: set[str] = set()
-    classes: set[str] = set()
-    for tag, names in _CREATES.findall(source):
-        tags.add(tag)
-        classes.update(names.split())
-    return tags, classes
+    declared = json.loads((SEARCH_ASSETS_DIR / DRAWN).read_text(encoding="utf-8"))
+    return set(declared["tags"]), set(declared["classes"])
 
 
 def client_code() -> tuple[str, str]:

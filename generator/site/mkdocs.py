@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.errors import YikatongError
 from generator.core.paths import ASSETS_DIR
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def mkdocs_build(config_path: Path, docs_dir: Path, site_dir: Path, site_name: s
     base = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     base.update({"docs_dir": str(docs_dir.resolve()), "site_dir": str(site_dir.resolve()),
                  "site_name": site_name, "nav": nav})
+    base.setdefault("extra", {})["yk_theme_bundle"] = theme_bundle()
     theme = base.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         # the generated config lives elsewhere: keep the overrides relative to mkdocs.yml
@@ -88,6 +90,22 @@ def mkdocs_build(config_path: Path, docs_dir: Path, site_dir: Path, site_name: s
         build(config)
     finally:
         config.plugins.on_shutdown()
+
+
+def theme_bundle() -> str:
+    """``assets/javascripts/bundle.<hash>.min.js`` of the installed mkdocs-material.
+
+    The theme names its script by content hash and changes it with every release; our
+    override (``overrides/main.html``) defers it, so it reads the name from here instead of
+    hard-coding it.
+    """
+    import material
+
+    theme_dir = Path(material.__file__).resolve().parent / "templates"
+    found = sorted(theme_dir.glob("assets/javascripts/bundle.*.min.js"))
+    if len(found) != 1:
+        raise YikatongError(f"mkdocs-material 的主题脚本应恰好有一个，找到 {len(found)} 个：{theme_dir}")
+    return found[0].relative_to(theme_dir).as_posix()
 
 
 def extract_shells(site_dir: Path) -> dict[int, Shell]:

@@ -71,7 +71,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # type: ignore[no-untyped-def]
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
@@ -133,5 +133,5 @@ def login(client: FlaskClient, username: str) -> str:
     return csrf_from(client.get("/handler/").get_data(as_text=True))
 
 
-def act(client: FlaskClient, token: str, tracking_no: str, action: str, **fields: str):  # type: ignore[no-untyped-def]
+def act(client: FlaskClient, token: str, tracking_no: str, action: str, **fields: str):
     return client.post(f"/handler/cases/{tracking_no}/{action}", data={"csrf_token": token, **fields})

@@ -12,7 +12,7 @@ from .conftest import submission, submit
 ERROR_KEYS = {"ok", "status", "error", "errors"}
 
 
-def test_submit_returns_receipt(client) -> None:  # type: ignore[no-untyped-def]
+def test_submit_returns_receipt(client) -> None:
     response = client.post("/api/v1/submissions", json=submission())
     body = response.get_json()
     assert response.status_code == 201
@@ -24,18 +24,18 @@ def test_submit_returns_receipt(client) -> None:  # type: ignore[no-untyped-def]
     assert response.headers["Location"] == f"/api/v1/submissions/{body['tracking_no']}"
 
 
-def test_tracking_numbers_are_not_sequential(client) -> None:  # type: ignore[no-untyped-def]
+def test_tracking_numbers_are_not_sequential(client) -> None:
     numbers = {submit(client)["tracking_no"] for _ in range(5)}
     assert len(numbers) == 5
     assert len({n[:8] for n in numbers}) > 1
 
 
-def test_inquiry_due_in_5_working_days_across_national_day(client) -> None:  # type: ignore[no-untyped-def]
+def test_inquiry_due_in_5_working_days_across_national_day(client) -> None:
     body = submit(client, kind="inquiry", category=None)
     assert (body["due_date"], body["accept_due_date"]) == ("2025-10-10", None)
 
 
-def test_anonymous_report_is_accepted_without_identity(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_report_is_accepted_without_identity(app, client) -> None:
     body = submit(client, kind="report", category="misconduct", anonymous=True)
     assert body["department"]["code"] == "jwjw"
     from sqlalchemy import select
@@ -46,7 +46,7 @@ def test_anonymous_report_is_accepted_without_identity(app, client) -> None:  # 
     assert (case.name, case.phone, case.anonymous) == (None, None, True)
 
 
-def test_validation_names_every_bad_field_in_chinese(client) -> None:  # type: ignore[no-untyped-def]
+def test_validation_names_every_bad_field_in_chinese(client) -> None:
     response = client.post("/api/v1/submissions", json={
         "kind": "praise", "category": "weather", "program": "nosuch", "township": "火星镇",
         "subject": " ", "body": 5, "phone": "12345", "anonymous": "maybe", "record_ref": "a b"})
@@ -71,18 +71,18 @@ def test_validation_names_every_bad_field_in_chinese(client) -> None:  # type: i
     ({"subject": "长" * 101}, "subject", "标题不能超过 100 个字。"),
     ({"kind": None}, "kind", "请填写事项类型。"),
 ], ids=["village-elsewhere", "village-ambiguous", "village-unknown", "subject-too-long", "kind-missing"])
-def test_field_errors(client, fields, field, message) -> None:  # type: ignore[no-untyped-def]
+def test_field_errors(client, fields, field, message) -> None:
     response = client.post("/api/v1/submissions", json=submission(**fields))
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"field": field, "message": message}]
 
 
-def test_village_alone_finds_its_township(client) -> None:  # type: ignore[no-untyped-def]
+def test_village_alone_finds_its_township(client) -> None:
     body = submit(client, township=None, village="永丰村", category="list")
     assert body["department"]["code"] == "town-230521101"
 
 
-def test_non_object_json_and_unknown_content_type(client) -> None:  # type: ignore[no-untyped-def]
+def test_non_object_json_and_unknown_content_type(client) -> None:
     response = client.post("/api/v1/submissions", data="[1]", content_type="application/json")
     assert response.get_json()["errors"] == [{"field": "", "message": "请求体须为 JSON 对象。"}]
     response = client.post("/api/v1/submissions", data="hi", content_type="text/plain")
@@ -90,14 +90,14 @@ def test_non_object_json_and_unknown_content_type(client) -> None:  # type: igno
     assert response.get_json()["error"] == "请以 JSON 或表单格式提交。"
 
 
-def test_body_over_64kb_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_64kb_is_refused(client) -> None:
     response = client.post("/api/v1/submissions", data=json.dumps(submission(body="字" * 30000)),
                            content_type="application/json")
     assert response.status_code == 413
     assert response.get_json() == {"ok": False, "status": 413, "error": "提交内容过大，请控制在 64 KB 以内。", "errors": []}
 
 
-def test_error_shape_for_404_405_500(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_error_shape_for_404_405_500(app_factory) -> None:
     app = app_factory()
 
     @app.get("/api/v1/boom")
@@ -115,7 +115,7 @@ def test_error_shape_for_404_405_500(app_factory) -> None:  # type: ignore[no-un
     assert response.get_json() == {"ok": False, "status": 500, "error": "服务器内部错误，请稍后再试。", "errors": []}
 
 
-def test_idempotency_key_returns_the_first_case(client) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_returns_the_first_case(client) -> None:
     headers = {"Idempotency-Key": "tap-1234"}
     first = client.post("/api/v1/submissions", json=submission(), headers=headers)
     second = client.post("/api/v1/submissions", json=submission(), headers=headers)
@@ -130,7 +130,7 @@ def test_idempotency_key_returns_the_first_case(client) -> None:  # type: ignore
     assert bad.get_json()["errors"] == [{"field": "Idempotency-Key", "message": "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。"}]
 
 
-def test_lookup_wrong_code_unknown_and_malformed_are_the_same_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_wrong_code_unknown_and_malformed_are_the_same_404(client) -> None:
     body = submit(client)
     number = body["tracking_no"]
     answers = [client.get(url) for url in (
@@ -144,7 +144,7 @@ def test_lookup_wrong_code_unknown_and_malformed_are_the_same_404(client) -> Non
     assert answers[0].get_json()["error"] == "未找到该事项，请核对受理编号和查询码。"
 
 
-def test_lookup_shows_public_status_only(client) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_shows_public_status_only(client) -> None:
     body = submit(client)
     view = client.get(f"/api/v1/submissions/{body['tracking_no'].lower()}?code={body['query_code']}").get_json()
     assert view["state"] == "submitted" and view["state_label"] == "已提交"
@@ -154,7 +154,7 @@ def test_lookup_shows_public_status_only(client) -> None:  # type: ignore[no-unt
     assert "13800138000" not in json.dumps(view)
 
 
-def test_form_post_from_the_site_gets_an_html_receipt(client) -> None:  # type: ignore[no-untyped-def]
+def test_form_post_from_the_site_gets_an_html_receipt(client) -> None:
     response = client.post("/api/v1/submissions", data=submission(anonymous="true", township="230521100"),
                            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 201 and response.mimetype == "text/html"
@@ -166,14 +166,14 @@ def test_form_post_from_the_site_gets_an_html_receipt(client) -> None:  # type: 
     assert page.select_one("#due-date").get_text() == "2025-10-11"
 
 
-def test_form_post_errors_are_an_html_page_for_browsers(client) -> None:  # type: ignore[no-untyped-def]
+def test_form_post_errors_are_an_html_page_for_browsers(client) -> None:
     response = client.post("/api/v1/submissions", data={"kind": "complaint"}, headers={"Accept": "text/html"})
     assert response.status_code == 400
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert [li.get_text() for li in page.select("li[data-field]")] == ["请填写标题。", "请填写具体内容。"]
 
 
-def test_track_page_without_javascript(client) -> None:  # type: ignore[no-untyped-def]
+def test_track_page_without_javascript(client) -> None:
     body = submit(client)
     page = client.get(f"/track?no={body['tracking_no']}&code={body['query_code']}")
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
@@ -185,7 +185,7 @@ def test_track_page_without_javascript(client) -> None:  # type: ignore[no-untyp
     assert client.get("/track").status_code == 200
 
 
-def test_stats_counts_and_on_time_rate(client) -> None:  # type: ignore[no-untyped-def]
+def test_stats_counts_and_on_time_rate(client) -> None:
     submit(client)
     submit(client, kind="inquiry", category=None, program="dibao")
     stats = client.get("/api/v1/stats").get_json()
@@ -196,5 +196,5 @@ def test_stats_counts_and_on_time_rate(client) -> None:  # type: ignore[no-untyp
     assert stats["on_time_rate"] is None
 
 
-def test_healthz(client) -> None:  # type: ignore[no-untyped-def]
+def test_healthz(client) -> None:
     assert client.get("/healthz").get_json() == {"ok": True, "status": "alive"}

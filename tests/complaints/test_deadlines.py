@@ -28,7 +28,7 @@ SUBMIT_CASES = [
 
 @pytest.mark.parametrize(("kind", "submitted", "due", "accept_due"), SUBMIT_CASES,
                          ids=[f"{c[0]}-{c[1]}" for c in SUBMIT_CASES])
-def test_deadline_on_submit(kind, submitted, due, accept_due):  # type: ignore[no-untyped-def]
+def test_deadline_on_submit(kind, submitted, due, accept_due):
     clock = deadlines.on_submit(kind, submitted, CAL)
     assert (clock.due, clock.accept_due) == (due, accept_due)
 
@@ -72,20 +72,20 @@ WARNING_CASES = [
 
 
 @pytest.mark.parametrize(("today", "percent", "level"), WARNING_CASES, ids=[str(c[0]) for c in WARNING_CASES])
-def test_warning_levels(today, percent, level):  # type: ignore[no-untyped-def]
+def test_warning_levels(today, percent, level):
     clock = deadlines.on_submit("inquiry", D(2025, 9, 26), CAL)
     used = deadlines.elapsed_percent("inquiry", clock, today, CAL)
     assert (used, deadlines.warning_level(used)) == (percent, level)
 
 
-def test_holidays_yml_supplies_later_years(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_holidays_yml_supplies_later_years(tmp_path) -> None:
     (tmp_path / "holidays.yml").write_text(
         "2027:\n  holidays: [2027-01-01]\n  workdays: []\n", encoding="utf-8")
     cal = WorkCalendar.from_data(tmp_path)
     assert deadlines.on_submit("inquiry", D(2026, 12, 30), cal).due == D(2027, 1, 7)
 
 
-def test_unknown_year_falls_back_to_weekdays_with_a_warning(app, client, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_year_falls_back_to_weekdays_with_a_warning(app, client, caplog) -> None:
     app.config["TODAY"] = "2029-12-28"
     response = client.post("/api/v1/submissions", json={"kind": "inquiry", "subject": "问", "body": "问"})
     assert response.get_json()["due_date"] == "2030-01-04"

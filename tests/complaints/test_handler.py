@@ -11,16 +11,16 @@ from .conftest import PASSWORD, act, add_handler, csrf_from, login, submit
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
-def test_pages_need_login(client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_login(client) -> None:
     response = client.get("/handler/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/handler/login")
 
 
-def test_wrong_password(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password(app, client) -> None:
     add_handler(app, "zhao", "nyncj")
     token = csrf_from(client.get("/handler/login").get_data(as_text=True))
     response = client.post("/handler/login", data={"username": "zhao", "password": "nope", "csrf_token": token})
@@ -28,7 +28,7 @@ def test_wrong_password(app, client) -> None:  # type: ignore[no-untyped-def]
     assert soup(response).select_one(".error").get_text() == "用户名或密码错误。"
 
 
-def test_session_cookie_flags(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_flags(app_factory) -> None:
     app = app_factory(SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     header = client.get("/handler/login", base_url="https://localhost").headers["Set-Cookie"]
@@ -37,7 +37,7 @@ def test_session_cookie_flags(app_factory) -> None:  # type: ignore[no-untyped-d
     assert "Secure" not in relaxed
 
 
-def test_queue_shows_own_department_sorted_with_warnings(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_queue_shows_own_department_sorted_with_warnings(app, client) -> None:
     early = submit(client, kind="inquiry", category=None)  # due 2025-10-10
     late = submit(client)  # complaint: decide acceptance by 2025-10-11
     submit(client, program="dibao", category="eligibility")  # 民政局
@@ -53,7 +53,7 @@ def test_queue_shows_own_department_sorted_with_warnings(app, client) -> None:  
     assert [w.get_text() for w in soup(staff.get("/handler/")).select("#queue .warning")] == ["已超期", "已超期"]
 
 
-def test_department_cannot_see_another_queue_or_case(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_department_cannot_see_another_queue_or_case(app, client) -> None:
     other = submit(client, program="dibao", category="eligibility")  # 民政局's case
     staff = app.test_client()
     token = login(staff, add_handler(app, "zhao", "nyncj"))
@@ -66,7 +66,7 @@ def test_department_cannot_see_another_queue_or_case(app, client) -> None:  # ty
     assert other["tracking_no"] not in staff.get("/handler/?scope=all").get_data(as_text=True)
 
 
-def test_copied_department_reads_but_cannot_act(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_copied_department_reads_but_cannot_act(app, client) -> None:
     case = submit(client, category="payment_not_received")  # bank, finance copied
     staff = app.test_client()
     token = login(staff, add_handler(app, "qian", "czj"))
@@ -78,7 +78,7 @@ def test_copied_department_reads_but_cannot_act(app, client) -> None:  # type: i
     assert response.get_json()["error"] == "抄送部门只能查看，不能办理。"
 
 
-def test_auditor_reads_everything_and_changes_nothing(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_auditor_reads_everything_and_changes_nothing(app, client) -> None:
     cases = [submit(client), submit(client, program="dibao", category="eligibility")]
     auditor = app.test_client()
     token = login(auditor, add_handler(app, "shen", "sjj", role="auditor"))
@@ -98,7 +98,7 @@ def test_auditor_reads_everything_and_changes_nothing(app, client) -> None:  # t
     assert len(rows) >= 3  # two submissions and the login
 
 
-def test_report_identity_only_for_discipline_and_every_view_logged(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_report_identity_only_for_discipline_and_every_view_logged(app, client) -> None:
     report = submit(client, kind="report", category="misconduct", name="李举报", phone="13900139000")
     number = report["tracking_no"]
     auditor = app.test_client()
@@ -127,7 +127,7 @@ def test_report_identity_only_for_discipline_and_every_view_logged(app, client) 
     assert transfer.get_json()["errors"] == [{"field": "to", "message": "举报件只能在纪委监委之间转办，不能转给被反映的部门。"}]
 
 
-def test_csrf_refusal(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_csrf_refusal(app, client) -> None:
     case = submit(client)
     add_handler(app, "zhao", "nyncj")
     no_token = client.post("/handler/login", data={"username": "zhao", "password": PASSWORD})
@@ -143,7 +143,7 @@ def test_csrf_refusal(app, client) -> None:  # type: ignore[no-untyped-def]
     assert forms and all(f.select_one("input[name=csrf_token]")["value"] == token for f in forms)
 
 
-def test_xss_payloads_are_shown_escaped(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_xss_payloads_are_shown_escaped(app, client) -> None:
     case = submit(client, subject=XSS, body=XSS, name='<b onmouseover=alert(1)>x', record_ref=None)
     staff = app.test_client()
     token = login(staff, add_handler(app, "zhao", "nyncj"))
@@ -161,7 +161,7 @@ def test_xss_payloads_are_shown_escaped(app, client) -> None:  # type: ignore[no
     assert page.select_one("#reply").get_text() == XSS
 
 
-def test_reply_templates(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_reply_templates(app, client) -> None:
     case = submit(client, kind="inquiry", category=None)
     staff = app.test_client()
     token = login(staff, add_handler(app, "zhao", "nyncj"))
@@ -182,7 +182,7 @@ def test_reply_templates(app, client) -> None:  # type: ignore[no-untyped-def]
     assert staff.post(f"/handler/templates/{template_id}/delete", data={"csrf_token": token}).status_code == 303
 
 
-def test_audit_log_is_append_only(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_is_append_only(app, client) -> None:
     submit(client)
     db = app.extensions["yikatong_db"]
     for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
@@ -190,7 +190,7 @@ def test_audit_log_is_append_only(app, client) -> None:  # type: ignore[no-untyp
             conn.execute(text(statement))
 
 
-def test_pages_fit_a_phone_and_load_nothing_external(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_fit_a_phone_and_load_nothing_external(app, client) -> None:
     case = submit(client)
     staff = app.test_client()
     login(staff, add_handler(app, "zhao", "nyncj"))
@@ -203,7 +203,7 @@ def test_pages_fit_a_phone_and_load_nothing_external(app, client) -> None:  # ty
     assert staff.get("/handler/static/handler.css").status_code == 200
 
 
-def test_cli_init_db_and_create_handler(runner, app) -> None:  # type: ignore[no-untyped-def]
+def test_cli_init_db_and_create_handler(runner, app) -> None:
     assert "数据库已就绪" in runner.invoke(args=["init-db"]).output
     result = runner.invoke(args=["create-handler", "--username", "zhao", "--department", "nyncj",
                                  "--role", "handler", "--password-stdin"], input=PASSWORD + "\n")
@@ -223,7 +223,7 @@ def test_cli_init_db_and_create_handler(runner, app) -> None:  # type: ignore[no
     ("230521100", "2025-gdlbh-17", "/t/230521100/230521100201/gdlbh-2025/#r-2025-gdlbh-17"),
     ("福利镇", "gdlbh-2025-0001", None),  # no year at the start: no guess
 ], ids=["by-name", "by-code", "no-year"])
-def test_case_links_to_the_public_record(app, client, township, ref, expected) -> None:  # type: ignore[no-untyped-def]
+def test_case_links_to_the_public_record(app, client, township, ref, expected) -> None:
     case = submit(client, township=township, record_ref=ref)
     add_handler(app, "zhao", "nyncj")
     login(client, "zhao")

@@ -9,11 +9,11 @@ import pytest
 from .conftest import submission, submit
 
 
-def limited_app(app_factory, **overrides):  # type: ignore[no-untyped-def]
+def limited_app(app_factory, **overrides):
     return app_factory(RATELIMIT_ENABLED=True, **overrides)
 
 
-def test_submit_limit_5_per_minute(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_submit_limit_5_per_minute(app_factory) -> None:
     client = limited_app(app_factory).test_client()
     statuses = [client.post("/api/v1/submissions", json=submission()).status_code for _ in range(6)]
     assert statuses == [201] * 5 + [429]
@@ -25,7 +25,7 @@ def test_submit_limit_5_per_minute(app_factory) -> None:  # type: ignore[no-unty
     assert other.status_code == 201  # limits are per client
 
 
-def test_lookup_limit_is_shared_by_api_and_track_page(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_limit_is_shared_by_api_and_track_page(app_factory) -> None:
     client = limited_app(app_factory, RATELIMIT_LOOKUP="3 per minute").test_client()
     case = submit(client)
     url = f"/api/v1/submissions/{case['tracking_no']}?code=000000"
@@ -35,7 +35,7 @@ def test_lookup_limit_is_shared_by_api_and_track_page(app_factory) -> None:  # t
     assert blocked.status_code == 429 and "Retry-After" in blocked.headers
 
 
-def test_login_limit(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_login_limit(app_factory) -> None:
     client = limited_app(app_factory, RATELIMIT_LOGIN="2 per minute").test_client()
     page = client.get("/handler/login").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
@@ -46,12 +46,12 @@ def test_login_limit(app_factory) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("value", ["false", "0", "False"])
-def test_disabled_by_setting(app_factory, value) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_by_setting(app_factory, value) -> None:
     client = app_factory(RATELIMIT_ENABLED=value).test_client()
     assert {client.post("/api/v1/submissions", json=submission()).status_code for _ in range(7)} == {201}
 
 
-def test_disabled_by_environment(app_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_by_environment(app_factory, monkeypatch) -> None:
     from complaints_api.config import load_settings
     monkeypatch.setenv("RATELIMIT_ENABLED", "0")
     assert load_settings()["RATELIMIT_ENABLED"] is False
@@ -59,7 +59,7 @@ def test_disabled_by_environment(app_factory, monkeypatch) -> None:  # type: ign
     assert load_settings()["RATELIMIT_ENABLED"] is False
 
 
-def test_proxy_fix_uses_forwarded_address(app_factory) -> None:  # type: ignore[no-untyped-def]
+def test_proxy_fix_uses_forwarded_address(app_factory) -> None:
     client = limited_app(app_factory, RATELIMIT_SUBMIT="1 per minute", PROXY_FIX_X_FOR=1).test_client()
     first = client.post("/api/v1/submissions", json=submission(), headers={"X-Forwarded-For": "1.1.1.1"})
     second = client.post("/api/v1/submissions", json=submission(), headers={"X-Forwarded-For": "2.2.2.2"})
@@ -68,7 +68,7 @@ def test_proxy_fix_uses_forwarded_address(app_factory) -> None:  # type: ignore[
 
 
 @pytest.mark.redis
-def test_redis_storage_is_shared_between_workers(app_factory, redis_url) -> None:  # type: ignore[no-untyped-def]
+def test_redis_storage_is_shared_between_workers(app_factory, redis_url) -> None:
     prefix = f"ykt-test-{secrets.token_hex(4)}"
     settings = {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix, "RATELIMIT_SUBMIT": "3 per minute"}
     worker_a = limited_app(app_factory, **settings).test_client()

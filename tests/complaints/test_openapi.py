@@ -27,7 +27,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-def test_api_conforms_to_openapi(app) -> None:  # type: ignore[no-untyped-def]
+def test_api_conforms_to_openapi(app) -> None:
     """Bounded: 20 generated requests per operation and mode, derandomized (repeatable).
 
     Positive and negative (schema-violating) data, and once more with a real tracking
@@ -45,13 +45,13 @@ def test_api_conforms_to_openapi(app) -> None:  # type: ignore[no-untyped-def]
         @given(case=operation.as_strategy(mode, path_parameters=path_parameters))
         @settings(max_examples=20, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        def check(case) -> None:  # type: ignore[no-untyped-def]
+        def check(case) -> None:
             case.call_and_validate(checks=CHECKS)
 
         check()
 
 
-def test_document_lists_every_api_route(app) -> None:  # type: ignore[no-untyped-def]
+def test_document_lists_every_api_route(app) -> None:
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     documented = set(document["paths"])
     routes = {rule.rule.replace("<", "{").replace(">", "}") for rule in app.url_map.iter_rules()

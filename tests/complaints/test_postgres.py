@@ -13,13 +13,13 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_app(app_factory, pg_url):  # type: ignore[no-untyped-def]
+def pg_app(app_factory, pg_url):
     app = app_factory(DATABASE_URL=pg_url)
     assert app.extensions["yikatong_db"].is_sqlite is False
     return app
 
 
-def test_lifecycle_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+def test_lifecycle_on_postgres(pg_app) -> None:
     client = pg_app.test_client()
     case = submit(client)
     staff = pg_app.test_client()
@@ -32,13 +32,13 @@ def test_lifecycle_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
     assert stats["by_department"]["nyncj"]["on_time_rate"] == 1.0
 
 
-def test_audit_log_append_only_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_append_only_on_postgres(pg_app) -> None:
     submit(pg_app.test_client())
     with pytest.raises(Exception, match="append-only"), pg_app.extensions["yikatong_db"].write_engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_log"))
 
 
-def test_concurrent_idempotent_submits_create_one_case(pg_app) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_idempotent_submits_create_one_case(pg_app) -> None:
     results: list[str] = []
 
     def tap() -> None:
@@ -55,6 +55,6 @@ def test_concurrent_idempotent_submits_create_one_case(pg_app) -> None:  # type:
     assert pg_app.test_client().get("/api/v1/stats").get_json()["total"] == 1
 
 
-def test_init_db_twice_is_harmless(pg_app) -> None:  # type: ignore[no-untyped-def]
+def test_init_db_twice_is_harmless(pg_app) -> None:
     pg_app.extensions["yikatong_db"].init()
     pg_app.extensions["yikatong_db"].init()

@@ -38,13 +38,13 @@ CASES = [
 
 
 @pytest.fixture
-def county(tmp_path: Path):  # type: ignore[no-untyped-def]
+def county(tmp_path: Path):
     return load_county(write_county(tmp_path))
 
 
 @pytest.mark.parametrize(("kind", "category", "program", "township", "expected", "cc"), CASES,
                          ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
-def test_route(county, kind, category, program, township, expected, cc):  # type: ignore[no-untyped-def]
+def test_route(county, kind, category, program, township, expected, cc):
     routed = route(county, kind, category, program, township)
     assert routed.department.code == expected
     assert tuple(d.code for d in routed.cc) == cc
@@ -61,12 +61,12 @@ def test_county_yml_overrides_the_table(tmp_path: Path) -> None:
     assert "subsidy_fraud" in categories(county)
 
 
-def test_categories_are_the_contract_list(county) -> None:  # type: ignore[no-untyped-def]
+def test_categories_are_the_contract_list(county) -> None:
     assert categories(county) == ["amount", "bank_misconduct", "delay", "eligibility", "list",
                                   "misconduct", "other", "payment_not_received"]
 
 
-def test_submission_reports_its_department(client) -> None:  # type: ignore[no-untyped-def]
+def test_submission_reports_its_department(client) -> None:
     response = client.post("/api/v1/submissions", json={
         "kind": "complaint", "category": "payment_not_received", "subject": "没收到钱", "body": "卡上没到账"})
     assert response.get_json()["department"] == {"code": "nxs", "name": "集贤县农村信用合作联社"}

@@ -43,13 +43,13 @@ REFUSED = [
 
 @pytest.mark.parametrize(("kind", "state", "action", "after"), ALLOWED,
                          ids=[f"{k}-{s}-{a}" for k, s, a, _ in ALLOWED])
-def test_allowed(kind, state, action, after):  # type: ignore[no-untyped-def]
+def test_allowed(kind, state, action, after):
     assert check_transition(kind, state, action) == after
 
 
 @pytest.mark.parametrize(("kind", "state", "action", "message"), REFUSED,
                          ids=[f"{k}-{s}-{a}" for k, s, a, _ in REFUSED])
-def test_refused(kind, state, action, message):  # type: ignore[no-untyped-def]
+def test_refused(kind, state, action, message):
     with pytest.raises(TransitionRefused) as caught:
         check_transition(kind, state, action)
     assert caught.value.message == message
@@ -61,7 +61,7 @@ def test_extend_only_once() -> None:
     assert "extend" not in allowed_actions("complaint", "in_progress", True)
 
 
-def test_full_complaint_lifecycle_through_handler_pages(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_full_complaint_lifecycle_through_handler_pages(app, client) -> None:
     case = submit(client)
     number, code = case["tracking_no"], case["query_code"]
     staff = app.test_client()
@@ -99,7 +99,7 @@ def test_full_complaint_lifecycle_through_handler_pages(app, client) -> None:  #
     assert stats["on_time_rate"] == 1.0 and stats["by_state"]["closed"] == 1
 
 
-def test_good_rating_closes_and_withdraw_and_supplement(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_good_rating_closes_and_withdraw_and_supplement(app, client) -> None:
     inquiry = submit(client, kind="inquiry", category=None)
     other = submit(client, kind="disclosure_request", category=None)
     staff = app.test_client()
@@ -123,7 +123,7 @@ def test_good_rating_closes_and_withdraw_and_supplement(app, client) -> None:  #
     assert wrong.status_code == 404
 
 
-def test_refuse_merge_and_transfer_window(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_refuse_merge_and_transfer_window(app, client) -> None:
     first, dup, third = submit(client), submit(client), submit(client)
     staff = app.test_client()
     token = login(staff, add_handler(app, "zhao", "nyncj"))

@@ -600,9 +600,9 @@
       return node;
     }
 
-    function money(n) {
-      if (n === null || n === undefined) return '';
-      return Number(n).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',') + ' 元';
+    // the index carries each amount already formatted by the generator (one money formatter)
+    function money(text) {
+      return text ? text + ' 元' : '';
     }
 
     function renderRecord(r) {
