@@ -211,7 +211,8 @@ def page_site(index_site: Path, work: Path) -> Path:
             shutil.copytree(item, target)
         else:
             shutil.copyfile(item, target)
-    from generator.search.index import MANIFEST, inline_client
+    from generator.search.index import MANIFEST
+    from generator.search.page import inline_client
 
     manifest = json.loads((site / "search" / MANIFEST).read_text(encoding="utf-8"))
     assert inline_client(site / "search" / "index.html", manifest)

@@ -57,7 +57,8 @@ from generator.render.pages import (
     render_data_pages,
     render_old_version,
 )
-from generator.render.stats import build_stats, render_budget_page, render_stats_page, stats_json
+from generator.render.statistics import build_stats, stats_json
+from generator.render.stats import render_budget_page, render_stats_page
 from generator.render.template import render_guide, write_templates
 from generator.search.index import build_search_index
 from generator.site.mkdocs import extract_shells, mkdocs_build, write_docs

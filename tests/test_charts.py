@@ -18,11 +18,10 @@ from generator.render.charts import (
     line_chart,
     nice_ticks,
 )
+from generator.render.statistics import build_stats, stats_json
 from generator.render.stats import (
-    build_stats,
     render_budget_page,
     render_stats_page,
-    stats_json,
     top_trend_programs,
 )
 

@@ -170,3 +170,37 @@ def test_deploy_script_switches_releases_atomically(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert (target / "current" / "index.html").read_text(encoding="utf-8") == "<p>ok</p>"
     assert (target / "current").is_symlink()
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False)
+
+
+def test_pre_commit_hook_refuses_a_bad_batch_and_lets_a_good_one_through(tmp_path: Path) -> None:
+    """What a clerk sees: a commit with a wrong ID is refused with file:row:column; fixed, it goes in."""
+    import os
+    import shutil
+    import sys
+
+    from tests.publishing_factory import make_data_dir, make_person, write_batch
+
+    repo = make_data_dir(tmp_path)
+    shutil.copytree(ROOT / "hooks", repo / "hooks")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "GIT_AUTHOR_NAME": "李会计", "GIT_AUTHOR_EMAIL": "clerk@example.invalid",
+           "GIT_COMMITTER_NAME": "李会计", "GIT_COMMITTER_EMAIL": "clerk@example.invalid"}
+    assert _git(repo, "init", "-q").returncode == 0
+    _git(repo, "config", "core.hooksPath", "hooks")
+    good = make_person(1)
+    bad = make_person(2, 身份证号=make_person(2)["身份证号"][:-1] + ("0" if make_person(2)["身份证号"][-1] != "0" else "1"))
+    write_batch(repo, "2025-gdzl", "gdzl", "2025-03-25", [good, bad])
+    _git(repo, "add", "-A")
+    refused = _git(repo, "commit", "-qm", "2025 耕地地力保护补贴", env=env)
+    assert refused.returncode != 0
+    assert "batches/2025/2025-gdzl/records.csv:3:身份证号:" in refused.stderr  # git shows hooks on stderr
+    assert "数据校验未通过，本次提交已取消。" in refused.stderr
+    write_batch(repo, "2025-gdzl", "gdzl", "2025-03-25", [good, make_person(2)])
+    _git(repo, "add", "-A")
+    accepted = _git(repo, "commit", "-qm", "2025 耕地地力保护补贴", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert _git(repo, "log", "--oneline").stdout.count("\n") == 1

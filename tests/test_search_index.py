@@ -1,4 +1,4 @@
-"""generator/search_index.py and generator/pinyin_keys.py: keys, shards, budget, privacy.
+"""generator/search/ (index, model, shards, page) and pinyin_keys.py: keys, shards, budget, privacy.
 
 The node tests run the real lunr.js (``node_modules/lunr``) over every shard and drive the
 client's own search core (``generator/assets/search/search.js``) with queries.
@@ -223,7 +223,9 @@ def test_shard_index_is_in_javascript_order_without_empty_vectors() -> None:
     U+FFFF by its surrogates (before U+FF0A ＊), Python by code point (after)."""
     import numpy as np
 
-    from generator.search.index import _Persons, _Shard, _shard_json
+    from generator.search.model import Persons as _Persons
+    from generator.search.shards import Shard as _Shard
+    from generator.search.shards import shard_json as _shard_json
 
     terms = ["\uff0a", "\U00020bb7", "a"]  # Python's order would be a, ＊, 𠮷
     persons = _Persons(refs=["0", "1"], names=["x", "y"], ids=["", ""], village=np.zeros(2, dtype=int),
@@ -389,7 +391,7 @@ def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.Dat
     """Forked workers build a big county's shards; the output is what one process writes."""
     site, public = big
     assert len(shard_files(site)) >= 64  # the fixture took the parallel path
-    monkeypatch.setattr("generator.search.index.os.cpu_count", lambda: 1)
+    monkeypatch.setattr("generator.search.shards.os.cpu_count", lambda: 1)
     build_search_index(public, load_county(Path(public.attrs["data"])), tmp_path)
 
     def tree(root: Path) -> dict[str, bytes]:

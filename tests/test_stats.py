@@ -15,12 +15,10 @@ from generator.checks.audit import audit_findings
 from generator.ingest.validate import validate_data
 from generator.privacy.mask import mask_records
 from generator.publish.timeliness import on_time_rates, overall_rate
+from generator.render.statistics import build_stats, stats_json, timeliness_stats
 from generator.render.stats import (
-    build_stats,
     render_budget_page,
     render_stats_page,
-    stats_json,
-    timeliness_stats,
 )
 
 ROWS = [

@@ -185,12 +185,16 @@ class Rate:
         return f"{self.rate * 100:.1f}%"
 
 
+def counted_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch rows an on-time rate counts: published, and not withdrawn (one rule for the
+    timeliness page, the statistics page and stats.json)."""
+    return [r for r in rows if r.get("first_published") and r.get("status") != "withdrawn"]
+
+
 def on_time_rates(rows: Sequence[dict[str, Any]], county: County, by: str) -> list[Rate]:
     """Rates ``by`` "department" or "year" over published, not withdrawn batches."""
     groups: dict[str, list[int]] = {}
-    for row in rows:
-        if row["first_published"] is None or row["status"] == "withdrawn":
-            continue
+    for row in counted_rows(rows):
         key = row["department"] if by == "department" else (row["produced_on"] or "")[:4]
         counts = groups.setdefault(key, [0, 0])
         counts[0] += 1
@@ -206,7 +210,7 @@ def _group_label(county: County, by: str, key: str) -> str:
 
 
 def overall_rate(rows: Sequence[dict[str, Any]]) -> Rate:
-    published = [r for r in rows if r["first_published"] is not None and r["status"] != "withdrawn"]
+    published = counted_rows(rows)
     return Rate("all", "全部", len(published), sum(r["days_late"] == 0 for r in published))
 
 

@@ -56,5 +56,12 @@ def test_concurrent_idempotent_submits_create_one_case(pg_app) -> None:
 
 
 def test_init_db_twice_is_harmless(pg_app) -> None:
+    """Running init-db again (a redeploy) keeps every case and its status page working."""
+    client = pg_app.test_client()
+    receipt = client.post("/api/v1/submissions", json=submission()).get_json()
     pg_app.extensions["yikatong_db"].init()
     pg_app.extensions["yikatong_db"].init()
+    assert client.get("/api/v1/stats").get_json()["total"] == 1
+    status = client.get(f"/api/v1/submissions/{receipt['tracking_no']}?code={receipt['query_code']}")
+    assert status.status_code == 200
+    assert status.get_json()["tracking_no"] == receipt["tracking_no"]

@@ -1,0 +1,226 @@
+"""Shards: postings cut into files of bounded size, each a lunr index plus its display rows.
+
+The lunr index is built by the lunr package (lunr.py) and serialised for lunr.js 2.3.9 (see
+``shard_json``); big counties build their shards in forked worker processes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import lunr.builder
+import numpy as np
+
+from generator.search.model import FIELDS, Persons, compact_json, js_sort_key
+from generator.search.pinyin_keys import MASKED_MARK
+
+log = logging.getLogger(__name__)
+
+
+LUNR_VERSION = "2.3.9"
+
+
+@dataclass
+class Shard:
+    first: tuple[str, int]  # (term, person) of its first posting
+    terms: list[tuple[str, list[tuple[int, int]]]]
+
+
+def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: Persons) -> int:
+    """Raw bytes per shard for this county: about the square root of the whole index.
+
+    A query downloads the manifest (about 4 bytes per shard) plus one to three shards, so
+    the sum is smallest when shard size grows like ``sqrt(index size)``. Measured: 100,000
+    records → about 1,000 shards of 8 KB gzipped; 1,000,000 → about 3,300 of 25 KB (and
+    a tenth as many again, small, for masked names).
+    """
+    payload = np.array([len(p) for p in persons.payload], dtype=np.int64)
+    counts = np.zeros(len(persons), dtype=np.int64)
+    for _, plist in postings:
+        for pid, _ in plist:
+            counts[pid] += 1
+    total = int((counts * (payload + 40)).sum())  # every posting as if in its own shard
+    return int(min(120_000, max(12_000, 5 * total ** 0.5)))
+
+
+def cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
+                persons: Persons, target: int) -> Iterator[Shard]:
+    """Cut the sorted postings into shards of about ``target`` raw bytes.
+
+    A shard ends between terms where it can: only a term too big to move whole to the next
+    shard (a common character) is split, by person. A boundary between terms is just a
+    (shortened) term in the manifest; a split one also needs the person number.
+
+    Masked names' keys (``pinyin_keys.masked_key``) sort last; they get shards of their own,
+    a quarter of the size: a name query looks one up beside the name's own shard.
+    """
+    current: list[tuple[str, list[tuple[int, int]]]] = []
+    seen: set[int] = set()
+    size = 0
+    masked = False
+    limit = target
+    for term, plist in postings:
+        chunk: list[tuple[int, int]] = []
+        if not masked and term.startswith(MASKED_MARK):
+            masked, limit = True, max(2_000, target // 4)
+            if current:
+                yield Shard(_first(current), current)
+                current, seen, size = [], set(), 0
+        if current:
+            whole = sum(2 * len(persons.refs[pid]) + 24 +
+                        (0 if pid in seen else len(persons.payload[pid]) + len(persons.refs[pid]) + 4)
+                        for pid, _ in plist)
+            if size + whole > limit and whole <= limit // 4:
+                yield Shard(_first(current), current)
+                current, seen, size = [], set(), 0
+        size += len(term.encode()) * 2 + 40
+        for pid, fi in plist:
+            cost = 2 * len(persons.refs[pid]) + 24
+            if pid not in seen:
+                cost += len(persons.payload[pid].encode()) + len(persons.refs[pid]) + 4
+            if size + cost > limit and (chunk or current):
+                if chunk:
+                    current.append((term, chunk))
+                yield Shard(_first(current), current)
+                current, chunk, seen = [], [], set()
+                size = len(term.encode()) * 2 + 40
+                cost = 2 * len(persons.refs[pid]) + 28 + len(persons.payload[pid].encode())
+            chunk.append((pid, fi))
+            seen.add(pid)
+            size += cost
+        current.append((term, chunk))
+    if current:
+        yield Shard(_first(current), current)
+
+
+def _first(terms: list[tuple[str, list[tuple[int, int]]]]) -> tuple[str, int]:
+    return terms[0][0], terms[0][1][0][0]
+
+
+def shard_json(shard: Shard, persons: Persons) -> bytes:
+    """A lunr index over the shard's terms, built by the lunr package, plus its persons' rows.
+
+    Each person is a document whose fields hold its terms as ready-made tokens (lunr's
+    tokenizer takes a list as tokens) and whose pipelines are empty: no trimmer, stop words
+    or stemmer (they would strip Chinese and mangle pinyin). Two adjustments make the
+    serialized index what lunr.js 2.3.9 loads, smaller:
+
+    - ``invertedIndex`` in JavaScript string order: lunr.js builds its token set from it and
+      refuses words out of order; lunr.py sorts by code point, which differs for characters
+      beyond U+FFFF (rare characters in names) and the masked-name marker;
+    - field vectors that are empty (a person with no term of that field here) are left out:
+      lunr.js reads a vector only for a field a query matched. About 10% of a shard.
+    """
+    documents: dict[int, tuple[list[str], list[str], list[str]]] = {}
+    for term, plist in shard.terms:
+        for pid, fi in plist:
+            documents.setdefault(pid, ([], [], []))[fi].append(term)
+    builder = lunr.builder.Builder()
+    builder.pipeline.reset()
+    builder.search_pipeline.reset()
+    builder.ref("id")
+    for name in FIELDS:
+        builder.field(name)
+    for pid in sorted(documents):
+        builder.add({"id": persons.refs[pid], **dict(zip(FIELDS, documents[pid], strict=True))})
+    index = builder.build().serialize()
+    index["invertedIndex"].sort(key=lambda entry: js_sort_key(entry[0]))
+    index["fieldVectors"] = [vector for vector in index["fieldVectors"] if vector[1]]
+    if index["version"] != LUNR_VERSION:
+        raise RuntimeError(f"lunr package writes {index['version']}, the client's lunr.js is {LUNR_VERSION}")
+    docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in sorted(documents))
+    return f'{{"v":1,"index":{compact_json(index)},"docs":{{{docs}}}}}\n'.encode()
+
+
+def write_shards(shards: list[Shard], persons: Persons, staging: Path) -> list[tuple[bytes, int, int]]:
+    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes), in order.
+
+    lunr.py builds about 200 shards a second; a big county's thousands are built by forked
+    workers (one per core, up to 4). Each worker adopts the shards and persons once, through
+    the pool's initializer: with the fork start method they are inherited, never pickled.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_adopt,
+                             initargs=(shards, persons, staging)) as pool:
+        done = [row for part in pool.map(_write_every, [(i, workers) for i in range(workers)]) for row in part]
+    return [row[1:] for row in sorted(done)]
+
+
+class _Worker:
+    """What one forked worker process writes from (set once by the pool's initializer)."""
+
+    shards: list[Shard] = []
+    persons: Persons | None = None
+    staging: Path = Path()
+
+
+def _adopt(shards: list[Shard], persons: Persons, staging: Path) -> None:
+    _Worker.shards, _Worker.persons, _Worker.staging = shards, persons, staging
+
+
+def _write_every(job: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
+    """In a worker: every `step`-th shard from `start`."""
+    start, step = job
+    shards, persons = _Worker.shards, _Worker.persons
+    assert persons is not None
+    return [(n, *_write_shard(n, shards[n], persons, _Worker.staging)) for n in range(start, len(shards), step)]
+
+
+def _write_shard(n: int, shard: Shard, persons: Persons, staging: Path) -> tuple[bytes, int, int]:
+    data = shard_json(shard, persons)
+    (staging / shard_name(n)).write_bytes(data)
+    return hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data))
+
+
+def shard_name(n: int) -> str:
+    """File name of the n-th shard: its ordinal in base 36 (``0.json`` … ``zz.json``)."""
+    return f"{np.base_repr(n, 36).lower()}.json"
+
+
+def boundary(previous_last: str, first_key: tuple[str, int], first: bool) -> str | list[object]:
+    """Where a shard starts, as the client's binary search reads it.
+
+    A shard that starts inside a hot term needs the term and the person number. Otherwise
+    the shortest prefix of its first term that still sorts after the previous shard's last
+    term routes every key exactly as the full term would ("chenchunzhu" → "chenc"): no
+    posting lies between them.
+    """
+    term, pid = first_key
+    if first or term != previous_last:
+        if first:
+            return term
+        after = js_sort_key(previous_last)
+        for k in range(1, len(term)):
+            if js_sort_key(term[:k]) > after:
+                return term[:k]
+        return term
+    return [term, pid]
+
+
+def letters(hex_digest: str) -> str:
+    """A hex hash written with the letters a–p only (one per hex digit).
+
+    Hex hashes hold digit runs: with thousands of shard names one spelled a valid mobile
+    number and the leak scan rightly refused the build. Letters never look like a number.
+    """
+    return hex_digest.translate(_HEX_TO_LETTERS)
+
+
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip (no timestamp), as a web server would send it."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
