@@ -89,13 +89,14 @@ class BuildSummary:
 
 
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None,
-               record: bool = True) -> BuildSummary:
+               record: bool = True, listed_out: Path | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
     Also keeps ``data/ledger.csv`` and the masked snapshots under ``data/published/`` —
     written only after the new site is in place. With ``record=False`` they are not written
     but returned in ``summary.pending`` ({path: text}) for a caller that publishes several
-    sites at once (``yikatong province build``). Intermediate files (the mkdocs sources) go
+    sites at once (``yikatong province build``), which also asks for the rows the search
+    index holds (masked, as pages show them) in `listed_out` (parquet). Intermediate files (the mkdocs sources) go
     to a fresh temporary directory unless `src_dir` is given, so builds never collide.
     """
     started = time.perf_counter()
@@ -118,6 +119,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     store.stage_current(result.batches, public_all, publication.snapshot_ids)
     state = _PublishState(result.batches, publication, store, county, calendar, as_of, public_all)
     summary.batches, summary.records = len(state.visible_ids), len(state.shown)
+    if listed_out is not None:
+        state.listed.to_parquet(listed_out, index=False)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"

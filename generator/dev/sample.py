@@ -28,8 +28,8 @@ from openpyxl import Workbook
 
 from generator.core.idnumber import ID_CHECK_CHARS, ID_WEIGHTS
 from generator.core.xlsx import save_workbook
-from generator.dev.sampledata import names
 from generator.dev.model import SampleModel, default_model
+from generator.dev.sampledata import names
 from generator.dev.sampledata.county import PROGRAMS
 
 log = logging.getLogger(__name__)

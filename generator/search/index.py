@@ -39,7 +39,6 @@ import hashlib
 import json
 import logging
 import multiprocessing as mp
-import os
 import re
 import shutil
 import time
@@ -54,6 +53,7 @@ import pandas as pd
 import rjsmin
 
 from generator.core.county import County
+from generator.core.parallel import worker_count
 from generator.core.paths import SEARCH_ASSETS_DIR
 from generator.core.urls import record_anchor, records_url, township_url, village_url
 from generator.privacy.mask import COMPOUND_SURNAMES
@@ -99,19 +99,23 @@ class SearchSummary:
                 f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip，用时 {self.seconds:.1f} 秒")
 
 
-def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> SearchSummary:
+def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
+                       url_prefix: dict[str, str] | None = None) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
 
         summary = build_search_index(mask_records(records, county), county, Path("site"))
         print(summary.line())
+
+    `url_prefix` (township → path prefix) places village pages elsewhere: the province-wide
+    search points into each county's site (``<county code>/``).
     """
     started = time.perf_counter()
     search_dir = Path(out_dir) / SEARCH_DIR
     shutil.rmtree(search_dir / SHARD_DIR, ignore_errors=True)
     (search_dir / SHARD_DIR).mkdir(parents=True, exist_ok=True)
-    tables = _Tables.from_public(public, county)
+    tables = _Tables.from_public(public, county, url_prefix or {})
     persons = _persons(public, tables)
     postings = _postings(persons)
     shards = list(_cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))
@@ -138,7 +142,7 @@ class _Tables:
     batch_index: dict[str, int]
 
     @classmethod
-    def from_public(cls, public: pd.DataFrame, county: County) -> _Tables:
+    def from_public(cls, public: pd.DataFrame, county: County, url_prefix: dict[str, str]) -> _Tables:
         order = {t.name: (i, {v.name: j for j, v in enumerate(t.villages)})
                  for i, t in enumerate(county.townships)}
         pairs = public[["township", "village"]].drop_duplicates()
@@ -146,7 +150,7 @@ class _Tables:
             (order.get(t, (len(order), {}))[0], order.get(t, (0, {}))[1].get(v, 1 << 20), t, v)
             for t, v in pairs.itertuples(index=False)
         )
-        villages = [(t, v, village_url(county, t, v)) for _, _, t, v in keyed]
+        villages = [(t, v, url_prefix.get(t, "") + village_url(county, t, v)) for _, _, t, v in keyed]
         batches = _batch_table(public, county)
         return cls(villages, {(t, v): i for i, (t, v, _) in enumerate(villages)},
                    batches, {b[0]: i for i, b in enumerate(batches)})
@@ -424,7 +428,7 @@ def _write_shards(shards: list[_Shard], persons: _Persons, staging: Path) -> lis
     lunr.py builds about 200 shards a second; a big county's thousands are built by forked
     workers (one per core, up to 4), which inherit the shards and persons.
     """
-    workers = min(os.cpu_count() or 1, 4)
+    workers = worker_count()
     if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
         return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
     global _SHARED
