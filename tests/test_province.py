@@ -160,8 +160,9 @@ def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, 
     again = build_province(data, out, as_of=AS_OF)
     assert again.rebuilt == [] and tree_digest(out) == before
     changed = load_province(data).counties[1]
-    batch = sorted((changed.data_dir / "batches").glob("*/*/records.csv"))[0]
-    batch.write_text(batch.read_text(encoding="utf-8").replace("成功", "失败", 1), encoding="utf-8")
+    batch = next(p for p in sorted((changed.data_dir / "batches").glob("*/*/records.csv"))
+                 if "成功".encode() in p.read_bytes())
+    batch.write_bytes(batch.read_bytes().replace("成功".encode(), "失败".encode(), 1))
     third = build_province(data, out, as_of=AS_OF)
     assert third.rebuilt == [changed.code]
     after = tree_digest(out)
