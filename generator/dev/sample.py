@@ -113,7 +113,7 @@ def _plant_findings(rng: np.random.Generator, batches: list[dict[str, Any]], mod
 
     def pick(pool: list[dict[str, Any]], n: int) -> list[tuple[dict[str, Any], int]]:
         chosen = []
-        order = rng.permutation(len(pool)) if pool else []
+        order = rng.permutation(len(pool)) if pool else np.zeros(0, dtype=int)
         for bi in order:
             batch = pool[int(bi)]
             free = [r for r in range(len(batch["rows"])) if (id(batch), r) not in used

@@ -13,13 +13,15 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import escape
 
-from generator.core.county import County, Township, load_county
+from generator.core.county import County, Program, Township, load_county
 from generator.province.model import Province
 from generator.search.index import SCRIPT_TAG, SearchSummary, build_search_index
 
 
 def province_county(province: Province, counties: list[County]) -> tuple[County, dict[str, str]]:
-    townships, prefix, programs = [], {}, {}
+    townships: list[Township] = []
+    prefix: dict[str, str] = {}
+    programs: dict[str, Program] = {}
     for entry, county in zip(province.counties, counties, strict=True):
         for town in county.townships:
             name = f"{county.name}{town.name}"
