@@ -14,7 +14,7 @@ install: $(STAMP) $(NODE_STAMP)
 $(STAMP): pyproject.toml generator/__init__.py complaints_api/__init__.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip==26.3
-	$(BIN)/python -m pip install -q -e '.[dev,prod]'
+	$(BIN)/python -m pip install -q -e '.[dev,prod,province]'
 	touch $(STAMP)
 
 # lunr.js (for the node test that loads every shard) and lighthouse (bench only)

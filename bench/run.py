@@ -172,7 +172,7 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
-    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints"])
+    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints", "province"])
     parser.add_argument("--site", type=Path, help="Lighthouse this built site (default: bench/out/site-100000, "
                         "built if missing; rebuild it after changing the site)")
     args = parser.parse_args()
@@ -192,7 +192,8 @@ def main() -> int:
     sizes = "100000,1000000" if args.full else "100000"
     for part, module, argv in (("search", "bench.search_bench", ["--sizes", sizes]),
                                ("audit", "bench.audit_bench", ["--sizes", *sizes.split(",")]),
-                               ("complaints", "bench.complaints_bench", [])):
+                               ("complaints", "bench.complaints_bench", []),
+                               ("province", "bench.province_bench", [])):
         if want(part):
             print(f"\n## {part}", flush=True)
             __import__(module, fromlist=["main"]).main(argv)

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,14 @@ from generator.ingest.load import Batch
 from generator.ingest.validate import validate_data
 from generator.privacy.mask import mask_records
 from generator.privacy.scan import scan_site
-from generator.publish.ledger import Publication, plan_publication, read_ledger, write_ledger
+from generator.publish.ledger import (
+    Publication,
+    format_ledger,
+    ledger_path,
+    plan_publication,
+    read_ledger,
+    write_ledger,
+)
 from generator.publish.retention import drop_small_groups, small_groups
 from generator.publish.revisions import (
     SnapshotStore,
@@ -76,17 +84,23 @@ class BuildSummary:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     out: Path = Path("site")
+    pending: dict[str, str] = field(default_factory=dict)  # record=False: files still to write
 
     def line(self) -> str:
         return (f"构建完成：{self.batches} 个批次，{self.records} 条记录，{self.pages} 个页面，"
                 f"{self.bytes / 1e6:.1f} MB，{self.seconds:.1f} 秒，{len(self.warnings)} 个警告 → {self.out}")
 
 
-def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None) -> BuildSummary:
+def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None,
+               record: bool = True, listed_out: Path | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
     Also keeps ``data/ledger.csv`` and the masked snapshots under ``data/published/`` —
-    written only after the new site is in place.
+    written only after the new site is in place. With ``record=False`` they are not written
+    but returned in ``summary.pending`` ({path: text}) for a caller that publishes several
+    sites at once (``yikatong province build``), which also asks for the rows the search
+    index holds (masked, as pages show them) in `listed_out` (parquet). Intermediate files (the mkdocs sources) go
+    to a fresh temporary directory unless `src_dir` is given, so builds never collide.
     """
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
@@ -108,11 +122,13 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     store.stage_current(result.batches, public_all, publication.snapshot_ids)
     state = _PublishState(result.batches, publication, store, county, calendar, as_of, public_all)
     summary.batches, summary.records = len(state.visible_ids), len(state.shown)
+    if listed_out is not None:
+        state.listed.to_parquet(listed_out, index=False)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     own_src = src_dir is None
-    src = Path(src_dir) if src_dir is not None else out.parent / f".{out.name}.src-{os.getpid()}"
+    src = Path(src_dir) if src_dir is not None else Path(tempfile.mkdtemp(prefix="yikatong-src-"))
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         _render_all(state, data_dir, src, tmp, summary)
@@ -126,8 +142,11 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     finally:
         if own_src:
             shutil.rmtree(src, ignore_errors=True)
-    store.commit()
-    write_ledger(data_dir, publication.ledger)
+    if record:
+        store.commit()
+        write_ledger(data_dir, publication.ledger)
+    else:
+        summary.pending = {**store.pending(), str(ledger_path(data_dir)): format_ledger(publication.ledger)}
     summary.warnings.extend(calendar_warnings(calendar))
     summary.seconds = time.perf_counter() - started
     for warning in summary.warnings:

@@ -35,7 +35,7 @@ as_of_option = click.option("--as-of", "as_of", type=DATE, default=None,
 @click.option("-q", "--quiet", is_flag=True, help="只输出警告和错误")
 @click.version_option(package_name="yikatong")
 def main(quiet: bool) -> None:
-    """集贤县惠民惠农财政补贴资金“一卡通”公开平台：数据校验、脱敏、生成静态网站。"""
+    """县级惠民惠农财政补贴资金“一卡通”公开平台：数据校验、脱敏、生成静态网站（县名、代码等取自数据目录的 county.yml）。"""
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
 
@@ -43,13 +43,21 @@ def main(quiet: bool) -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="写入样例数据的目录")
 @click.option("--records", type=click.IntRange(min=100), default=2000, show_default=True)
-@click.option("--seed", type=int, default=230521, show_default=True)
+@click.option("--seed", type=int, default=None, help="随机种子（默认：县的行政区划代码）")
+@click.option("--county-file", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="按这个 county.yml 的县名、代码、乡镇生成（默认：内置样例县）")
 @as_of_option
-def sample(out: Path, records: int, seed: int, as_of: dt.date | None) -> None:
+def sample(out: Path, records: int, seed: int | None, county_file: Path | None, as_of: dt.date | None) -> None:
     """生成一个虚构的样例县数据目录（人员均为虚构）。"""
+    from generator.dev.model import default_model, model_from_file
     from generator.dev.sample import write_sample
 
-    summary = write_sample(out, records=records, seed=seed, as_of=as_of)
+    try:
+        model = model_from_file(county_file) if county_file else default_model()
+    except (ValueError, KeyError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    summary = write_sample(out, records=records, seed=int(model.code) if seed is None else seed,
+                           as_of=as_of, model=model)
     click.echo(f"已生成样例数据：{summary.batches} 个批次，{summary.records} 条记录 → {summary.out}")
 
 
@@ -79,7 +87,7 @@ def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
     """完整构建：校验 → 交叉核对 → 脱敏 → 生成页面 → 搜索索引 → 泄露扫描。"""
     from generator.build import build_site
 
-    summary = build_site(data_dir, out, as_of=as_of, src_dir=Path("site_src"))
+    summary = build_site(data_dir, out, as_of=as_of)
     click.echo(summary.line())
 
 
@@ -170,6 +178,60 @@ def serve(site_dir: Path, port: int, host: str, data_dir: Path) -> None:
     from generator.dev.serve import serve_site
 
     serve_site(site_dir, host=host, port=port, data_dir=data_dir)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--county", "name", required=True, help="县名，例如 宝清县")
+@click.option("--code", required=True, help="6 位行政区划代码，例如 230523")
+def init(directory: Path, name: str, code: str) -> None:
+    """为一个新的县建立数据目录：county.yml（带注释）、补贴政策清单、节假日、CI 文件。"""
+    from generator.dev.init import init_county
+
+    try:
+        written = init_county(directory, name, code)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"已建立 {name}（{code}）的数据目录 {directory}：{len(written)} 个文件。"
+               f"下一步：按注释填写 {directory / 'county.yml'}，然后运行 yikatong validate --data {directory}。")
+
+
+@main.group()
+def province() -> None:
+    """省级平台：多个县的数据目录一起构建（Dask），省级门户、全省查询和跨县核对。"""
+
+
+@province.command("sample")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="写入样例省数据的目录")
+@click.option("--counties", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--records", type=click.IntRange(min=100), default=2000, show_default=True, help="每个县的记录数")
+@click.option("--seed", type=int, default=2300, show_default=True)
+@as_of_option
+def province_sample(out: Path, counties: int, records: int, seed: int, as_of: dt.date | None) -> None:
+    """生成一个虚构的样例省：若干虚构的县，部分人员和卡在县之间共用（人员均为虚构）。"""
+    from generator.province.sample import write_province_sample
+
+    summary = write_province_sample(out, counties=counties, records=records, seed=seed, as_of=as_of)
+    click.echo(f"已生成样例省：{summary.counties} 个县，{summary.records} 条记录 → {summary.out}")
+
+
+@province.command("build")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="省级数据目录（province.yml 和各县的数据目录）")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="省级网站目录")
+@as_of_option
+@click.option("--executor", default="sync", show_default=True,
+              help="sync（本进程）、local:N（本机 N 个进程）或 tcp://主机:端口（Dask 集群）")
+@click.option("--audit-out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="跨县核对报告（.xlsx），不能放在网站目录内")
+def province_build(data_dir: Path, out: Path, as_of: dt.date | None, executor: str, audit_out: Path | None) -> None:
+    """构建全省：各县网站、省级门户、全省查询、跨县核对（需要环境变量 YIKATONG_AUDIT_KEY）。"""
+    from generator.province.build import build_province
+
+    summary = build_province(data_dir, out, as_of=as_of, executor=executor, audit_out=audit_out)
+    click.echo(summary.line())
+    if summary.audit_out:
+        click.echo(f"跨县核对报告已写入 {summary.audit_out}")
 
 
 def run() -> None:  # pragma: no cover - console entry for python -m

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent / "ci" / "county-data-repo"
 GITHUB = ROOT / ".github" / "workflows" / "publish.yml"
 GITLAB = ROOT / ".gitlab-ci.yml"
 PRE_COMMIT = ROOT / ".pre-commit-config.yaml"
-SHELL_FILES = [ROOT / "hooks" / "pre-commit", ROOT / "scripts" / "deploy.sh", ROOT / "scripts" / "commit-ledger.sh"]
+INSTALL = ROOT / "scripts" / "install-yikatong.sh"
+SHELL_FILES = [ROOT / "hooks" / "pre-commit", ROOT / "scripts" / "deploy.sh", ROOT / "scripts" / "commit-ledger.sh",
+               INSTALL]
 SEPARATORS = {"|", "||", "&&", ";", "then", "!", "if", "do"}
 PIPELINE = ["validate", "build", "scan"]
 
@@ -204,3 +206,25 @@ def test_pre_commit_hook_refuses_a_bad_batch_and_lets_a_good_one_through(tmp_pat
     accepted = _git(repo, "commit", "-qm", "2025 耕地地力保护补贴", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert _git(repo, "log", "--oneline").stdout.count("\n") == 1
+
+
+def test_ci_installs_yikatong_only_from_a_pinned_source_the_county_controls() -> None:
+    for lines in (github_lines(), gitlab_lines()):
+        installs = [line for line in lines if "pip install" in line or "install-yikatong" in line]
+        assert installs == ["bash scripts/install-yikatong.sh"]
+    assert "'yikatong'" not in GITHUB.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spec", ["yikatong", "yikatong==0.1.0", "git+https://git.example.gov.cn/it/yikatong.git"])
+def test_install_script_refuses_a_package_name_or_an_untagged_source(spec: str, tmp_path: Path) -> None:
+    result = subprocess.run(["bash", str(INSTALL)], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "YIKATONG_PIP_SPEC": spec})
+    assert result.returncode == 1
+    assert "YIKATONG_PIP_SPEC 应为带标签的 git 地址" in result.stderr
+
+
+def test_install_script_without_a_wheel_or_tag_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(["bash", str(INSTALL)], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert "未找到固定版本的 yikatong：请把 wheel 放进 vendor/（只放一个），或设置 CI 变量 YIKATONG_PIP_SPEC。" in result.stderr

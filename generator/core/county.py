@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.county_schema import schema_problems
 from generator.core.errors import InvalidInput, Problem, display_path
 from generator.core.vocab import DEFAULT_ROUTING
 
@@ -118,10 +119,9 @@ def read_county(data_dir: Path, problems: list[Problem]) -> County | None:
     if raw is None:
         return None
     rel = _rel(path, data_dir)
-    for key in ("county", "townships", "departments"):
-        if key not in raw:
-            problems.append(Problem(rel, None, key, f"缺少“{key}”项，请参照示例 county.yml 补全。"))
-    if problems:
+    schema = schema_problems(raw, rel)
+    problems.extend(schema)
+    if any(p.column in ("county", "townships", "departments") for p in schema):
         return None
     info = raw["county"] or {}
     departments = {

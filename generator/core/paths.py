@@ -15,3 +15,4 @@ ASSETS_DIR = PACKAGE_DIR / "assets"
 SEARCH_ASSETS_DIR = ASSETS_DIR / "search"
 GUIDE_PATH = PACKAGE_DIR / "docs_src" / "guide.md"
 MKDOCS_CONFIG = (PACKAGE_DIR / "mkdocs.yml").resolve()  # paths in it are relative to the real file
+COUNTY_REPO_DIR = PACKAGE_DIR / "county_repo"  # the county data repository's CI files (ci/county-data-repo)

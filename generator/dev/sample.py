@@ -1,11 +1,14 @@
 """``yikatong sample``: a complete synthetic county data tree, deterministic for a seed.
 
-集贤县's real townships and departments, invented villages and people. People get valid ID
+The county comes from a ``SampleModel`` (``generator.dev.model``): by default the sample
+county's real townships and departments (``sampledata.county``), or any ``county.yml``;
+villages and people are invented. People get valid ID
 numbers (GB 11643 checksum), Luhn-valid card numbers and mobile numbers; batches are written
 as CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX with the header variants clerks use,
 extra columns the loader must drop (phone numbers, disability type) and, in some Excel
-files, a title row and a 合计 row. Generation is vectorised: 1,000,000 records in about a
-minute.
+files, a title row and a 合计 row. A few cases of every cross-check finding are planted
+(``_plant_findings``), so every sheet of ``yikatong audit`` has rows. Generation is
+vectorised: 1,000,000 records in about a minute.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from openpyxl import Workbook
 
 from generator.core.idnumber import ID_CHECK_CHARS, ID_WEIGHTS
 from generator.core.xlsx import save_workbook
+from generator.dev.model import SampleModel, default_model
 from generator.dev.sampledata import names
-from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, PROGRAMS, TOWNSHIPS
+from generator.dev.sampledata.county import PROGRAMS
 
 log = logging.getLogger(__name__)
 
@@ -44,34 +48,42 @@ class SampleSummary:
 
 
 def write_sample(out: Path, records: int = 2000, seed: int = 230521,
-                 as_of: dt.date | None = None) -> SampleSummary:
-    """Write county.yml, programs/, batches/ and holidays.yml under `out` (replacing them)."""
+                 as_of: dt.date | None = None, model: SampleModel | None = None,
+                 plant: bool = True) -> SampleSummary:
+    """Write county.yml, programs/, batches/ and holidays.yml under `out` (replacing them).
+
+    `model` is the county (default: the sample county); `plant` adds a few cases of every
+    cross-check finding.
+    """
     as_of = as_of or dt.date.today()
+    model = model or default_model()
     rng = np.random.default_rng(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("programs", "batches"):
         shutil.rmtree(out / sub, ignore_errors=True)
-    villages = _make_villages(rng)
-    _write_county(out, villages)
+    villages = _make_villages(rng, model)
+    _write_county(out, villages, model)
     _write_holidays(out)
     years = list(range(as_of.year - YEARS_BACK + 1, as_of.year + 1))
     per_person = sum(p["_share"] * PERIODS_PER_YEAR[p["_periods"]] * len(years) for p in PROGRAMS)
-    people = _make_people(rng, max(60, math.ceil(records * 1.085 / per_person)), villages, as_of)
+    people = _make_people(rng, max(60, math.ceil(records * 1.085 / per_person)), villages, as_of, model)
     batches = 0
     written = 0
     paid: dict[tuple[str, int], float] = {}
-    for program in PROGRAMS:
-        for batch in _program_batches(rng, program, people, years, as_of):
-            _write_batch(out, batch, rng)
-            batches += 1
-            written += len(batch["rows"])
-            key = (program["code"], batch["year"])
-            paid[key] = paid.get(key, 0.0) + float(batch["rows"]["amount"].sum())
-    _write_programs(out, as_of, paid)
+    made = [b for program in PROGRAMS for b in _program_batches(rng, program, people, years, as_of)]
+    if plant:
+        _plant_findings(rng, made, model, as_of)
+    for batch in made:
+        _write_batch(out, batch, rng, model)
+        batches += 1
+        written += len(batch["rows"])
+        key = (batch["program"]["code"], batch["year"])
+        paid[key] = paid.get(key, 0.0) + float(batch["rows"]["amount"].sum())
+    _write_programs(out, as_of, paid, model)
     notice = _notice_batch(rng, people, as_of)
     if notice is not None:
-        _write_batch(out, notice, rng)
+        _write_batch(out, notice, rng, model)
         batches += 1
         written += len(notice["rows"])
     _write_ledger(out, as_of)
@@ -79,22 +91,108 @@ def write_sample(out: Path, records: int = 2000, seed: int = 230521,
     return SampleSummary(batches, written, len(people), out)
 
 
+# ---------------------------------------------------------------- planted findings
+
+PLANTED_CASES = 2  # of each kind, where the sample is big enough
+
+
+def _plant_findings(rng: np.random.Generator, batches: list[dict[str, Any]], model: SampleModel,
+                    as_of: dt.date) -> None:
+    """A few cases of every cross-check finding, so each sheet of ``yikatong audit`` has rows.
+
+    重发: a row repeated in its batch; 多发: a second, smaller payment for the same person and
+    period; 一人多卡: a person's card replaced in their latest batch of a program; 一卡多人: a
+    row paid to a neighbour's card; 漏发: a payment 退回 and never re-paid; 迟发: payment dates
+    after the program's deadline; 身份异常: an ID number of someone born in 1912.
+    """
+    paid = [b for b in batches if len(b["rows"]) >= 4]
+    if not paid:
+        return
+    monthly = [b for b in paid if b["program"]["_qty"] == "months"]
+    used: set[tuple[int, int]] = set()
+
+    def pick(pool: list[dict[str, Any]], n: int) -> list[tuple[dict[str, Any], int]]:
+        chosen = []
+        order = rng.permutation(len(pool)) if pool else np.zeros(0, dtype=int)
+        for bi in order:
+            batch = pool[int(bi)]
+            free = [r for r in range(len(batch["rows"])) if (id(batch), r) not in used
+                    and batch["rows"].at[r, "pay_status"] == "成功"]
+            if free:
+                row = free[int(rng.integers(0, len(free)))]
+                used.add((id(batch), row))
+                chosen.append((batch, row))
+            if len(chosen) == n:
+                break
+        return chosen
+
+    for batch, row in pick(paid, PLANTED_CASES):  # 重发
+        batch["rows"] = pd.concat([batch["rows"], batch["rows"].iloc[[row]]], ignore_index=True)
+        used.add((id(batch), len(batch["rows"]) - 1))
+    for batch, row in pick(monthly, PLANTED_CASES):  # 多发: one more month, paid separately
+        extra = batch["rows"].iloc[[row]].copy()
+        extra["quantity"] = 1.0
+        extra["amount"] = round(float(extra["standard"].iloc[0]), 2)
+        batch["rows"] = pd.concat([batch["rows"], extra], ignore_index=True)
+        used.add((id(batch), len(batch["rows"]) - 1))
+    latest: dict[str, dict[str, Any]] = {}
+    for batch in paid:
+        latest[batch["program"]["code"]] = batch
+    for batch, row in pick(list(latest.values()), PLANTED_CASES):  # 一人多卡
+        batch["rows"].at[row, "card_number"] = str(_make_cards(rng, 1)[0])
+    for batch, row in pick(paid, PLANTED_CASES):  # 一卡多人
+        rows = batch["rows"]
+        other = next(r for r in range(len(rows)) if rows.at[r, "id_number"] != rows.at[row, "id_number"])
+        rows.at[row, "card_number"] = rows.at[other, "card_number"]
+        used.add((id(batch), other))
+    for batch, row in pick(paid, PLANTED_CASES):  # 漏发
+        batch["rows"].at[row, "pay_status"] = "退回"
+    for batch, row in pick([b for b in paid if _late_date(b, as_of)], PLANTED_CASES):  # 迟发
+        batch["rows"].at[row, "paid_on"] = _late_date(batch, as_of)
+    for batch, row in pick(paid, PLANTED_CASES):  # 身份异常
+        batch["rows"].at[row, "id_number"] = _id_number(model.code, f"1912{int(rng.integers(1, 13)):02d}15",
+                                                        int(rng.integers(0, 999)))
+
+
+def _late_date(batch: dict[str, Any], as_of: dt.date) -> str:
+    """A payment date 10 days after the program's deadline, or "" if that is after `as_of`."""
+    days = batch["program"].get("payment_deadline_days")
+    period = str(batch["period"])
+    if days is None:
+        return ""
+    if len(period) == 7:
+        year, month = int(period[:4]), int(period[5:])
+        end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    else:
+        end = dt.date(int(period[:4]), 12, 31)
+    late = end + dt.timedelta(days=int(days) + 10)
+    return late.isoformat() if late <= as_of - dt.timedelta(days=1) else ""
+
+
+def _id_number(region: str, birth: str, seq: int) -> str:
+    first17 = f"{region}{birth}{seq:03d}"
+    return first17 + ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
 # ---------------------------------------------------------------- county and programs
 
 
-def _make_villages(rng: np.random.Generator) -> list[tuple[str, str, str]]:
-    """(township name, village code, village name) for every invented village."""
+def _make_villages(rng: np.random.Generator, model: SampleModel) -> list[tuple[str, str, str]]:
+    """(township name, village code, village name) for every village (invented unless given)."""
     villages = []
-    for code, town, count in TOWNSHIPS:
+    for code, town, count in model.townships:
+        if not isinstance(count, int):
+            villages += [(town, vc, vn) for vc, vn in count]
+            continue
         stems = rng.choice(len(names.VILLAGE_STEMS), size=count, replace=False)
         for i, stem in enumerate(sorted(stems)):
             villages.append((town, f"{code}{201 + i:03d}", f"{names.VILLAGE_STEMS[stem]}村"))
     return villages
 
 
-def _write_county(out: Path, villages: list[tuple[str, str, str]]) -> None:
+def _write_county(out: Path, villages: list[tuple[str, str, str]], model: SampleModel) -> None:
     townships = []
-    for code, town, _count in TOWNSHIPS:
+    for code, town, _count in model.townships:
         townships.append({
             "code": code, "name": town, "department": f"town-{code}",
             "phone": f"0469-46{int(code[-3:]) % 100:02d}{int(code[-1]) + 100:03d}",
@@ -102,11 +200,11 @@ def _write_county(out: Path, villages: list[tuple[str, str, str]]) -> None:
         })
     departments = [
         {"code": c, "name": n, "short_name": s, "phone": p, "roles": r, "kind": k,
-         "address": f"{COUNTY['name']}福利镇"}
-        for c, n, s, p, r, k in DEPARTMENTS
+         "address": f"{model.name}{model.townships[0][1]}"}
+        for c, n, s, p, r, k in model.departments
     ]
     doc = {
-        "county": COUNTY,
+        "county": model.county,
         "publication": {"window_days": 20, "window_unit": "calendar"},
         "townships": townships,
         "departments": departments,
@@ -116,11 +214,13 @@ def _write_county(out: Path, villages: list[tuple[str, str, str]]) -> None:
             "other": "triage", "disclosure_request": "holder",
             "copy_finance_on": ["payment_not_received"],
         },
+        **model.extra,
     }
     _dump_yaml(out / "county.yml", doc, "县情、乡镇村、部门及投诉转办规则（样例数据，人员均为虚构）")
 
 
-def _write_programs(out: Path, as_of: dt.date, paid: dict[tuple[str, int], float]) -> None:
+def _write_programs(out: Path, as_of: dt.date, paid: dict[tuple[str, int], float],
+                    model: SampleModel) -> None:
     """The policy list; yearly budgets a little above what past years actually paid."""
     (out / "programs").mkdir(parents=True, exist_ok=True)
     for spec in PROGRAMS:
@@ -131,7 +231,7 @@ def _write_programs(out: Path, as_of: dt.date, paid: dict[tuple[str, int], float
                          for y in years}
         doc["how_to_apply"] = (
             "本人持身份证、户口簿和社会保障卡向户籍所在村（社区）提出申请，村委会初审并张榜公示，"
-            f"乡镇审核后报{_dept_name(spec['department'])}审批，资金通过社会保障卡“一卡通”发放。"
+            f"乡镇审核后报{model.department_name(spec['department'])}审批，资金通过社会保障卡“一卡通”发放。"
         )
         doc["materials"] = "身份证、户口簿、社会保障卡（一卡通）" + (
             "、土地承包经营权证" if spec["_qty"].startswith("area") else "")
@@ -149,23 +249,19 @@ def _write_holidays(out: Path) -> None:
         encoding="utf-8")
 
 
-def _dept_name(code: str) -> str:
-    return next(d[1] for d in DEPARTMENTS if d[0] == code)
-
-
 # ---------------------------------------------------------------- people
 
 
 def _make_people(rng: np.random.Generator, count: int, villages: list[tuple[str, str, str]],
-                 as_of: dt.date) -> pd.DataFrame:
+                 as_of: dt.date, model: SampleModel) -> pd.DataFrame:
     village_idx = rng.integers(0, len(villages), size=count)
     male = rng.random(count) < 0.5
     # ages 6–95, weighted towards the elderly as in the region's villages
     ages = np.clip(rng.gamma(6.0, 9.0, size=count) + 6, 6, 98).astype(int)
     born = np.array([np.datetime64(as_of)] * count, dtype="datetime64[D]")
     born = born - (ages * 365.25).astype(int) - rng.integers(0, 365, size=count)
-    region = np.where(rng.random(count) < 0.9, "230521",
-                      np.array(NEIGHBOUR_REGIONS)[rng.integers(0, len(NEIGHBOUR_REGIONS), count)])
+    region = np.where(rng.random(count) < 0.9, model.code,
+                      np.array(model.neighbours)[rng.integers(0, len(model.neighbours), count)])
     birth = pd.Series(born).dt.strftime("%Y%m%d").to_numpy()
     seq = rng.integers(0, 500, size=count) * 2 + np.where(male, 1, 0)
     people = pd.DataFrame({
@@ -348,7 +444,7 @@ HEADER_STYLES = {
 }
 
 
-def _write_batch(out: Path, batch: dict[str, Any], rng: np.random.Generator) -> None:
+def _write_batch(out: Path, batch: dict[str, Any], rng: np.random.Generator, model: SampleModel) -> None:
     program = batch["program"]
     folder = out / "batches" / str(batch["year"]) / batch["id"]
     folder.mkdir(parents=True, exist_ok=True)
@@ -361,7 +457,7 @@ def _write_batch(out: Path, batch: dict[str, Any], rng: np.random.Generator) -> 
         "paid_on": batch["paid"].isoformat() if "notice" not in batch else None,
         "status": "paid",
         **batch.get("notice", {}),
-        "approved_by": f"{_dept_name(program['department'])}（经办）、集贤县财政局（复核）",
+        "approved_by": f"{model.department_name(program['department'])}（经办）、{model.finance_name()}（复核）",
     }
     _dump_yaml(folder / "batch.yml", {k: v for k, v in meta.items() if v is not None}, None)
     table = _clerk_table(batch["rows"], program)

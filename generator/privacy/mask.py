@@ -28,7 +28,7 @@ REDACTED = "〔已隐去〕"
 
 
 def mask_id_number(number: str, head: int = MAX_ID_HEAD, tail: int = MAX_ID_TAIL) -> str:
-    """``230521********123X``: at most the first 6 and last 4 characters, one * per hidden one."""
+    """``230523********123X``: at most the first 6 and last 4 characters, one * per hidden one."""
     head = max(0, min(head, MAX_ID_HEAD))
     tail = max(0, min(tail, MAX_ID_TAIL))
     if len(number) < head + tail + 4:

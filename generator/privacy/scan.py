@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import logging
 import multiprocessing as mp
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from generator.core.errors import display_path
 from generator.core.idnumber import birth_date, id_check_char, is_luhn_valid
+from generator.core.parallel import worker_count
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def scan_site(site_dir: Path, data_dir: Path | None = None, sensitive: set[str] 
     if sensitive is None:
         sensitive = input_values(data_dir) if data_dir is not None else set()
     files = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
-    workers = min(os.cpu_count() or 1, 4)
+    workers = worker_count()
     if len(files) < 500 or workers < 2 or "fork" not in mp.get_all_start_methods():
         findings = _scan_files(files, sensitive)
     else:

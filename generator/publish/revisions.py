@@ -109,6 +109,15 @@ class SnapshotStore:
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         return Snapshot(read_snapshot_csv(path.read_text(encoding="utf-8")), dict(meta or {}))
 
+    def pending(self) -> dict[str, str]:
+        """What ``commit`` would write: {path: text} (a caller may write it later)."""
+        files: dict[str, str] = {}
+        for (batch_id, short), snap in sorted(self._staged.items(), key=lambda kv: kv[0]):
+            path = self.csv_path(batch_id, short)
+            files[str(path)] = format_snapshot_csv(snap.frame)
+            files[str(path.with_suffix(".yml"))] = _dump_meta(snap.meta)
+        return files
+
     def commit(self) -> list[Path]:
         """Write every staged snapshot (atomically, file by file); returns the paths written."""
         written = []

@@ -230,6 +230,9 @@ def template_links(county: County, href_prefix: str = "templates/") -> str:
     return "\n".join(lines)
 
 
+GUIDE_COUNTY_MARKER = "〔本县〕"
+
+
 def render_guide(county: County, href_prefix: str = "templates/", guide: Path = GUIDE_PATH) -> str:
     """The 报送指南 markdown with the county's template table filled in.
 
@@ -237,4 +240,5 @@ def render_guide(county: County, href_prefix: str = "templates/", guide: Path = 
     ``guide/<href_prefix>``.
     """
     text = guide.read_text(encoding="utf-8")
+    text = text.replace(GUIDE_COUNTY_MARKER, county.name)  # examples name the county's own bodies
     return text.replace(GUIDE_TEMPLATES_MARKER, template_links(county, href_prefix))

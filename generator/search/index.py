@@ -102,19 +102,23 @@ class SearchSummary:
                 f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip，用时 {self.seconds:.1f} 秒")
 
 
-def build_search_index(public: pd.DataFrame, county: County, out_dir: Path) -> SearchSummary:
+def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
+                       url_prefix: dict[str, str] | None = None) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
 
         summary = build_search_index(mask_records(records, county), county, Path("site"))
         print(summary.line())
+
+    `url_prefix` (township → path prefix) places village pages elsewhere: the province-wide
+    search points into each county's site (``<county code>/``).
     """
     started = time.perf_counter()
     search_dir = Path(out_dir) / SEARCH_DIR
     shutil.rmtree(search_dir / SHARD_DIR, ignore_errors=True)
     (search_dir / SHARD_DIR).mkdir(parents=True, exist_ok=True)
-    tables = Tables.from_public(public, county)
+    tables = Tables.from_public(public, county, url_prefix or {})
     persons = persons_of(public, tables)
     postings = postings_of(persons)
     shards = list(cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))

@@ -31,7 +31,7 @@ class Tables:
     batch_index: dict[str, int]
 
     @classmethod
-    def from_public(cls, public: pd.DataFrame, county: County) -> Tables:
+    def from_public(cls, public: pd.DataFrame, county: County, url_prefix: dict[str, str]) -> Tables:
         order = {t.name: (i, {v.name: j for j, v in enumerate(t.villages)})
                  for i, t in enumerate(county.townships)}
         pairs = public[["township", "village"]].drop_duplicates()
@@ -39,7 +39,7 @@ class Tables:
             (order.get(t, (len(order), {}))[0], order.get(t, (0, {}))[1].get(v, 1 << 20), t, v)
             for t, v in pairs.itertuples(index=False)
         )
-        villages = [(t, v, village_url(county, t, v)) for _, _, t, v in keyed]
+        villages = [(t, v, url_prefix.get(t, "") + village_url(county, t, v)) for _, _, t, v in keyed]
         batches = _batch_table(public, county)
         return cls(villages, {(t, v): i for i, (t, v, _) in enumerate(villages)},
                    batches, {b[0]: i for i, b in enumerate(batches)})

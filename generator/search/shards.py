@@ -19,6 +19,7 @@ from pathlib import Path
 import lunr.builder
 import numpy as np
 
+from generator.core.parallel import worker_count
 from generator.search.model import FIELDS, Persons, compact_json, js_sort_key
 from generator.search.pinyin_keys import MASKED_MARK
 
@@ -147,7 +148,7 @@ def write_shards(shards: list[Shard], persons: Persons, staging: Path) -> list[t
     workers (one per core, up to 4). Each worker adopts the shards and persons once, through
     the pool's initializer: with the fork start method they are inherited, never pickled.
     """
-    workers = min(os.cpu_count() or 1, 4)
+    workers = worker_count()
     if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
         return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_adopt,

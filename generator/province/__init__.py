@@ -1,0 +1,1 @@
+"""A province: many county data trees built together (``yikatong province …``), on Dask."""

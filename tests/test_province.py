@@ -1,0 +1,243 @@
+"""yikatong province: sample, build on every executor, cross-county checks, incremental rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.ingest.validate import validate_data
+from generator.province.build import build_province
+from generator.province.checks import KEY_ENV
+from generator.province.model import load_province
+from generator.province.sample import write_province_sample
+
+AS_OF = pd.Timestamp("2026-11-20").date()
+KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+@pytest.fixture(scope="module")
+def province_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("province") / "data"
+    write_province_sample(out, counties=3, records=100, seed=11, as_of=AS_OF)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(province_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(data, OUT, report) of a sync build of a copy of the sample province."""
+    os.environ[KEY_ENV] = KEY
+    work = tmp_path_factory.mktemp("built")
+    data = work / "data"
+    shutil.copytree(province_dir, data)
+    report = work / "audit.xlsx"
+    build_province(data, work / "out", as_of=AS_OF, executor="sync", audit_out=report)
+    return data, work / "out", report
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def expected_findings(data: Path) -> dict[str, set[tuple[str, str, int]]]:
+    """The three cross-county checks computed independently, on the raw numbers, in pandas."""
+    frames = []
+    for county in load_province(data).counties:
+        records = validate_data(county.data_dir, as_of=AS_OF).records
+        records = records[records["pay_status"].isin(["成功", ""]) & records["amount"].notna()].copy()
+        records["county"] = county.code
+        frames.append(records)
+    rec = pd.concat(frames, ignore_index=True)
+    rec = rec[rec["id_number"] != ""]
+
+    def rows(frame: pd.DataFrame) -> set[tuple[str, str, int]]:
+        return set(zip(frame["county"], frame["batch_id"], frame["source_row"].astype(int), strict=True))
+
+    dup_key = rec["id_number"] + "|" + rec["program"] + "|" + rec["period"]
+    dup = rec[rec.groupby(dup_key)["county"].transform("nunique") > 1]
+    with_card = rec[rec["card_number"] != ""]
+    person = with_card.groupby("id_number")
+    cards = with_card[(person["county"].transform("nunique") > 1) & (person["card_number"].transform("nunique") > 1)]
+    card = with_card.groupby("card_number")
+    people = with_card[(card["county"].transform("nunique") > 1) & (card["id_number"].transform("nunique") > 1)]
+    return {"重发（跨县）": rows(dup), "一人多卡（跨县）": rows(cards), "一卡多人（跨县）": rows(people)}
+
+
+def report_findings(report: Path) -> dict[str, set[tuple[str, str, int]]]:
+    found = {}
+    for kind in ("重发（跨县）", "一人多卡（跨县）", "一卡多人（跨县）"):
+        sheet = pd.read_excel(report, sheet_name=kind, dtype={"行号": int})
+        found[kind] = {(county[-7:-1], batch, int(row))
+                       for county, batch, row in zip(sheet["县"], sheet["批次"], sheet["行号"], strict=True)}
+    return found
+
+
+def test_cross_county_findings_equal_an_independent_pandas_computation(built: tuple[Path, Path, Path]) -> None:
+    data, _out, report = built
+    expected = expected_findings(data)
+    assert all(expected.values())  # the sample plants every kind
+    assert report_findings(report) == expected
+
+
+def test_same_person_under_another_program_in_another_county_is_not_a_duplicate(built: tuple[Path, Path, Path]) -> None:
+    data, _out, report = built
+    near = [p for p in data.glob("*/batches/*/*") if "-x" in p.name and p.name.split("-x")[0].split("-")[-1]
+            in ("njgz", "wfgz", "thgl", "slbc", "yljh")]
+    assert near  # near misses were planted
+    duplicates = pd.read_excel(report, sheet_name="重发（跨县）")
+    assert not set(duplicates["批次"]) & {p.name for p in near}
+
+
+def test_report_names_both_counties_and_shows_masked_values_only(built: tuple[Path, Path, Path]) -> None:
+    data, _out, report = built
+    sheet = pd.read_excel(report, sheet_name="重发（跨县）", dtype=str)
+    first = sheet[sheet["问题编号"] == "重发跨县-0001"]
+    assert first["县"].nunique() == 2
+    assert first["身份证号"].str.fullmatch(r"\d{6}\*{8}\d{3}[\dX]").all()
+    assert first["卡号"].str.fullmatch(r"\*{4}\d{4}").all()
+    assert "成功发放，属跨县重复发放" in first["说明"].iloc[0]
+    assert first["文件"].str.startswith("batches/").all()
+
+
+def test_portal_lists_every_county_with_a_link(built: tuple[Path, Path, Path]) -> None:
+    data, out, _report = built
+    soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    links = {a.get_text(): a["href"] for a in soup.select("tbody a")}
+    province = load_province(data)
+    assert links == {c.name: f"{c.code}/" for c in province.counties}
+    assert all((out / c.code / "index.html").exists() for c in province.counties)
+    rates = [td.get_text() for td in soup.select("tbody tr td:nth-of-type(2)")]
+    assert all(r.endswith("%") for r in rates)
+
+
+def test_province_search_holds_every_county_and_links_into_its_site(built: tuple[Path, Path, Path]) -> None:
+    data, out, _report = built
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'id="yk-manifest"' in page
+    soup = BeautifulSoup(page, "html.parser")
+    towns = [o.get_text() for o in soup.select("#yk-town option")][1:]
+    for county in load_province(data).counties:
+        assert any(t.startswith(county.name) for t in towns)
+        assert f'"{county.code}/t/' in page
+    assert not list(out.rglob("*.xlsx.tmp"))
+    assert not (out / "audit.xlsx").exists()
+
+
+@pytest.mark.slow
+def test_sync_and_local_cluster_give_the_same_bytes(province_dir: Path, built: tuple[Path, Path, Path],
+                                                     tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    data = tmp_path / "data"
+    shutil.copytree(province_dir, data)
+    build_province(data, tmp_path / "out", as_of=AS_OF, executor="local:2")
+    assert tree_digest(tmp_path / "out") == tree_digest(built[1])
+
+
+@pytest.mark.slow
+def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(built[0], data)
+    shutil.copytree(built[1], out)
+    shutil.copytree(built[1].parent / ".out.province", tmp_path / ".out.province")
+    before = tree_digest(out)
+    again = build_province(data, out, as_of=AS_OF)
+    assert again.rebuilt == [] and tree_digest(out) == before
+    changed = load_province(data).counties[1]
+    batch = next(p for p in sorted((changed.data_dir / "batches").glob("*/*/records.csv"))
+                 if "成功".encode() in p.read_bytes())
+    batch.write_bytes(batch.read_bytes().replace("成功".encode(), "失败".encode(), 1))
+    third = build_province(data, out, as_of=AS_OF)
+    assert third.rebuilt == [changed.code]
+    after = tree_digest(out)
+    for county in load_province(data).counties:
+        if county.code != changed.code:
+            mine = {k: v for k, v in after.items() if k.startswith(county.code + "/")}
+            assert mine == {k: v for k, v in before.items() if k.startswith(county.code + "/")}
+
+
+def test_a_failing_county_leaves_out_untouched_and_is_named(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(built[0], data)
+    out = tmp_path / "out"
+    shutil.copytree(built[1], out)
+    before = tree_digest(out)
+    broken = load_province(data).counties[2]
+    (broken.data_dir / "county.yml").write_text("county: [\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["province", "build", "--data", str(data), "--out", str(out),
+                                       "--as-of", "2026-11-20"])
+    assert result.exit_code == 1
+    assert f"{broken.name}（{broken.code}）构建失败" in result.output
+    assert "省级网站未更新：上一版网站保持不变。" in result.output
+    assert tree_digest(out) == before
+
+
+def test_build_refuses_to_run_without_the_audit_key(province_dir: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV)
+    result = CliRunner().invoke(main, ["province", "build", "--data", str(province_dir), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "未设置环境变量 YIKATONG_AUDIT_KEY" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_report_may_not_go_into_the_site(province_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["province", "build", "--data", str(province_dir), "--out", str(tmp_path / "o"),
+                                       "--audit-out", str(tmp_path / "o" / "audit.xlsx")])
+    assert result.exit_code == 1
+    assert "核对报告只给财政、审计人员，不能公开" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_runs_against_a_scheduler_and_two_workers_in_separate_processes(
+        province_dir: Path, built: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    port = _free_port()
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    procs = [subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(3)
+        for _ in range(2):
+            procs.append(subprocess.Popen([str(bindir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1",
+                                           "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        data = tmp_path / "data"
+        shutil.copytree(province_dir, data)
+        result = CliRunner().invoke(main, ["province", "build", "--data", str(data), "--out", str(tmp_path / "out"),
+                                           "--as-of", "2026-11-20", "--executor", f"tcp://127.0.0.1:{port}"])
+        assert result.exit_code == 0, result.output
+        assert "省级构建完成：3 个县（重新生成 3 个，沿用 0 个）" in result.output
+        assert tree_digest(tmp_path / "out") == tree_digest(built[1])
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
