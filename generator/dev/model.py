@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 
 from generator.dev.sampledata import names
-from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, TOWNSHIPS
+from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, NEIGHBOUR_REGIONS, TOWNSHIPS
 
 DEFAULT_VILLAGES = 10
 TOWN_SUFFIXES = ("镇", "镇", "乡")
@@ -67,7 +67,6 @@ def _neighbours(code: str) -> tuple[str, ...]:
 
 
 def default_model() -> SampleModel:
-    from generator.dev.sample import NEIGHBOUR_REGIONS
 
     return SampleModel(dict(COUNTY), tuple(TOWNSHIPS), DEPARTMENTS, NEIGHBOUR_REGIONS)
 

@@ -34,7 +34,6 @@ from generator.dev.sampledata.county import PROGRAMS
 
 log = logging.getLogger(__name__)
 
-NEIGHBOUR_REGIONS = ("230502", "230503", "230505", "230506", "230522", "230523", "230524")
 PERIODS_PER_YEAR = {"yearly": 1, "quarterly": 4}
 YEARS_BACK = 3
 

@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import logging
 import multiprocessing as mp
-import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass

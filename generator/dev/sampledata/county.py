@@ -151,3 +151,6 @@ PROGRAMS: tuple[dict[str, Any], ...] = (
      "disclosure": {**_NAME_PARTIAL, "id_head": 0},
      "_share": 0.005, "_periods": "yearly", "_qty": "one", "_format": "csv-bom", "_produced": (11, 10)},
 )
+
+# Region codes of the neighbouring districts and counties: some invented people were born there.
+NEIGHBOUR_REGIONS = ("230502", "230503", "230505", "230506", "230522", "230523", "230524")
