@@ -95,7 +95,7 @@ def login() -> Response | tuple[str, int] | str:
     csrf.rotate()
     service().audit(Actor(handler.username, handler.role, handler.department), "login")
     target = request.args.get("next") or ""
-    if not SAFE_NEXT.match(target):
+    if not SAFE_NEXT.match(target) or ".." in target:
         target = url_for("handler.queue")
     return redirect(target, 303)
 
