@@ -182,14 +182,18 @@ def _row(case: Submission) -> dict[str, Any]:
 @login_required
 def case_page(tracking_no: str) -> str:
     case = service().get_for(tracking_no, actor())
-    return _render_case(case)
+    revealed = session.pop("revealed", None) == case.tracking_no  # shown once per logged reveal
+    return _render_case(case, revealed=revealed and service().identity_allowed(case, actor()))
 
 
 @bp.post("/cases/<tracking_no>/reveal")
 @login_required
-def reveal(tracking_no: str) -> str:
+def reveal(tracking_no: str) -> Response:
+    """Log the view, then show the identity on the next GET of the case page only (a
+    reload after that hides it again; each view is one audit row)."""
     case = service().reveal_identity(tracking_no, actor())
-    return _render_case(case, revealed=True)
+    session["revealed"] = case.tracking_no
+    return redirect(url_for("handler.case_page", tracking_no=case.tracking_no) + "#identity", 303)
 
 
 @bp.post("/cases/<tracking_no>/<action>")

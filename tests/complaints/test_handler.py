@@ -116,9 +116,12 @@ def test_report_identity_only_for_discipline_and_every_view_logged(app, client) 
     token = login(jw, add_handler(app, "sun", "jwjw"))
     first = jw.get(f"/handler/cases/{number}").get_data(as_text=True)
     assert "李举报" not in first
-    revealed = soup(jw.post(f"/handler/cases/{number}/reveal", data={"csrf_token": token}))
+    posted = jw.post(f"/handler/cases/{number}/reveal", data={"csrf_token": token})
+    assert posted.status_code == 303  # Post/Redirect/Get: a reload does not log a second view
+    revealed = soup(jw.get(posted.headers["Location"]))
     assert revealed.select_one("#reporter-name").get_text() == "李举报"
     assert revealed.select_one("#reporter-phone").get_text() == "13900139000"
+    assert "李举报" not in jw.get(f"/handler/cases/{number}").get_data(as_text=True)  # reload: hidden again
     jw.post(f"/handler/cases/{number}/reveal", data={"csrf_token": token})
     log = soup(auditor.get(f"/handler/audit?no={number}")).select("#audit tbody tr")
     views = [r for r in log if r.select("td")[2].get_text() == "查看举报人身份"]

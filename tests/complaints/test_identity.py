@@ -29,7 +29,8 @@ def test_misconduct_complaint_gets_the_vault_and_a_logged_reveal(app, client) ->
     first = jw.get(f"/handler/cases/{case['tracking_no']}").get_data(as_text=True)
     assert NAME not in first and PHONE not in first
     assert soup(jw.get(f"/handler/cases/{case['tracking_no']}")).select_one("#identity button").get_text() == "查看反映人身份"
-    revealed = soup(jw.post(f"/handler/cases/{case['tracking_no']}/reveal", data={"csrf_token": token}))
+    revealed = soup(jw.post(f"/handler/cases/{case['tracking_no']}/reveal", data={"csrf_token": token},
+                            follow_redirects=True))
     assert revealed.select_one("#reporter-name").get_text() == NAME
     history = [li.get_text() for li in soup(jw.get(f"/handler/cases/{case['tracking_no']}")).select("#history li")]
     assert any("查看反映人身份" in item for item in history)
