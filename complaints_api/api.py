@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request
+from flask import Blueprint, current_app, flash, jsonify, redirect, request
+from werkzeug.wrappers import Response
 
 from . import receipts
 from .cases import CaseService, Submission, format_code, normalise_code

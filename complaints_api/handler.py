@@ -39,11 +39,19 @@ from .auth import (
     upsert_handler,
     writer_required,
 )
-from .cases import CHINA, Actor, CaseService, Submission, action_label, is_vaulted, normalise_tracking_no
+from .cases import (
+    CHINA,
+    Actor,
+    CaseService,
+    Submission,
+    action_label,
+    is_vaulted,
+    normalise_tracking_no,
+)
 from .errors import ApiError, wants_html
 from .models import Handler, ReplyTemplate
-from .validation import clean, clean_arg
 from .states import ACTIONS, CATEGORIES, KINDS, STATES, allowed_actions
+from .validation import clean, clean_arg
 
 bp = Blueprint("handler", __name__, url_prefix="/handler", static_folder="static",
                static_url_path="/static")

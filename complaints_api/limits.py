@@ -193,8 +193,13 @@ def init_limits(app: Flask) -> Limiter:
     app.extensions["yikatong_account_guard"] = AccountGuard(limiter)
     app.extensions["yikatong"].code_guard = CodeGuard(limiter)
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter))
-    where = "Redis (shared by every worker)" if options else uri
-    log.info("rate limits %s; counters in %s", "on" if enabled else "OFF", where)
+    if not enabled:
+        log.warning("rate limits are OFF (RATELIMIT_ENABLED=false)")
+    elif options:
+        log.info("rate limits on; counters in Redis, shared by every worker and host")
+    else:
+        log.warning("rate limits on; counters in %s, this process only (one worker); "
+                    "set RATELIMIT_STORAGE_URI=redis://… for several workers or hosts", uri)
     return limiter
 
 

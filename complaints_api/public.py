@@ -8,7 +8,8 @@ URL without the code."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from werkzeug.wrappers import Response
 
 from . import receipts
 from .cases import CaseService, format_code, normalise_code, normalise_tracking_no
