@@ -109,3 +109,17 @@ def test_discipline_supervises_every_queue_read_only(app, client) -> None:  # ty
     nyncj = app.test_client()
     login(nyncj, add_handler(app, "zhao", "nyncj"))
     assert nyncj.get("/handler/?department=mzj").status_code == 404
+
+
+def test_anonymous_reports_need_the_same_logged_reveal(app, client) -> None:  # type: ignore[no-untyped-def]
+    """So that the audit log (read by the auditor) reads the same for anonymous and
+    identified reports: 纪委监委 learn which it is only by the logged reveal."""
+    case = submit(client, kind="report", category="misconduct", anonymous=True)
+    jw = app.test_client()
+    token = login(jw, add_handler(app, "sun", "jwjw"))
+    before = soup(jw.get(f"/handler/cases/{case['tracking_no']}"))
+    assert before.select_one("#identity button").get_text() == "查看举报人身份"
+    assert "匿名" not in before.select_one("#identity").get_text()
+    after = soup(jw.post(f"/handler/cases/{case['tracking_no']}/reveal", data={"csrf_token": token},
+                         follow_redirects=True))
+    assert after.select_one("#identity p").get_text() == "匿名举报，未留姓名和电话。"
