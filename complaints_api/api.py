@@ -34,7 +34,7 @@ def receipt(case: Submission) -> dict[str, Any]:
             "department": svc.department_json(case.department),
             "due_date": case.due_date.isoformat(),
             "accept_due_date": case.accept_due.isoformat() if case.accept_due else None,
-            "status_url": f"/track/{case.tracking_no}"}
+            "status_url": f"/track?no={case.tracking_no}"}
 
 
 @bp.post("/submissions")
@@ -49,7 +49,7 @@ def submit() -> Response | tuple[Response, int, dict[str, str]]:
     if not created:
         headers["Idempotent-Replayed"] = "true"
     if wants_html():
-        response = redirect(f"/track/{case.tracking_no}/receipt", 303)
+        response = redirect(f"/track?no={case.tracking_no}&receipt=1", 303)
         return receipts.grant(response, case.tracking_no, case.query_code)
     return jsonify(receipt(case)), 201, headers
 
@@ -95,7 +95,7 @@ def _answer(result: dict[str, Any], data: dict[str, Any]) -> Response:
         flash(result.get("message") or f"已提交，当前状态：{result['state_label']}。")
         if result.get("review_deadline"):
             flash(f"复查申请截止：{result['review_deadline']}")
-        response = redirect(f"/track/{result['tracking_no']}", 303)
+        response = redirect(f"/track?no={result['tracking_no']}", 303)
         code = data.get("code")
         return receipts.grant(response, result["tracking_no"], normalise_code(code)) if isinstance(code, str) else response
     return jsonify(result)

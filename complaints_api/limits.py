@@ -39,8 +39,6 @@ LIMITED: tuple[tuple[str, str, str | None, list[str] | None], ...] = (
     ("api.withdraw", "RATELIMIT_LOOKUP", "lookup", None),
     ("api.supplement", "RATELIMIT_LOOKUP", "lookup", None),
     ("public.track", "RATELIMIT_LOOKUP", "lookup", None),
-    ("public.status", "RATELIMIT_LOOKUP", "lookup", None),
-    ("public.receipt", "RATELIMIT_LOOKUP", "lookup", None),
     ("handler.login", "RATELIMIT_LOGIN", None, ["POST"]),
 )
 MEMORY_WITH_WORKERS = (

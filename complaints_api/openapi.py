@@ -76,7 +76,7 @@ def _citizen_op(summary: str, extra: dict[str, Any], required: list[str]) -> dic
         "requestBody": _citizen_body(extra, required),
         "responses": {"200": {"description": "完成", "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/CitizenResult"}}}},
-            "303": {"description": "浏览器表单提交：转到 /track/{tracking_no}（刷新不会重复提交）",
+            "303": {"description": "浏览器表单提交：转到 /track?no={tracking_no}（刷新不会重复提交）",
                     "headers": {"Location": {"schema": {"type": "string"}}}},
             "400": ERRORS["400"], "404": ERRORS["404"], "413": ERRORS["413"], "429": ERRORS["429"],
             "503": ERRORS["503"]}}}
@@ -105,7 +105,7 @@ def openapi_document(county: County) -> dict[str, Any]:
                     "201": {"description": "已受理登记（JSON）；同一内容在重复提交窗口内或同一 Idempotency-Key 得到同一回执",
                             "headers": {"Location": {"schema": {"type": "string"}}},
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
-                    "303": {"description": "浏览器表单提交：转到回执页 /track/{tracking_no}/receipt（刷新不会重复提交）",
+                    "303": {"description": "浏览器表单提交：转到回执页 /track?no={tracking_no}&receipt=1（刷新不会重复提交）",
                             "headers": {"Location": {"schema": {"type": "string"}}}},
                     **{k: ERRORS[k] for k in ("400", "413", "429", "503")}}}},
             "/api/v1/submissions/{tracking_no}": {"get": {

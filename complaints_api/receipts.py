@@ -2,7 +2,7 @@
 
 After a submission or a successful lookup the service sets a signed, HttpOnly cookie
 (path ``/track``) mapping tracking numbers to their codes, then redirects (303) to a plain
-GET page: ``/track/<no>/receipt`` or ``/track/<no>``. A reload, back or forward repeats the
+GET page: ``/track?no=<no>&receipt=1`` or ``/track?no=<no>`` (the number, never the code). A reload, back or forward repeats the
 GET, never the POST, and the code never appears in a URL, an access log or the history.
 """
 

@@ -21,7 +21,7 @@ from .errors import YikatongError
 
 log = logging.getLogger(__name__)
 
-SERVICE_PREFIXES = ("/api/", "/handler", "/track/")
+SERVICE_PREFIXES = ("/api/", "/handler")
 SERVICE_PATHS = ("/healthz", "/track")
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("application/json", ".json")

@@ -160,10 +160,10 @@ def test_form_post_from_the_site_gets_an_html_receipt(client) -> None:  # type: 
                            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 303
     location = response.headers["Location"]
-    assert re.fullmatch(r"/track/YK[0-9A-Z]{12}/receipt", location)
+    assert re.fullmatch(r"/track\?no=YK[0-9A-Z]{12}&receipt=1", location)
     page = BeautifulSoup(client.get(location).get_data(as_text=True), "html.parser")
     number = page.select_one("#tracking-no").get_text()
-    assert location == f"/track/{number}/receipt"
+    assert location == f"/track?no={number}&receipt=1"
     assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", page.select_one("#query-code").get_text())
     assert page.select_one("#department").get_text() == "集贤县农业农村局"
     assert page.select_one("#due-date").get_text() == "2025-10-11"
@@ -179,7 +179,7 @@ def test_form_post_errors_are_an_html_page_for_browsers(client) -> None:  # type
 def test_track_page_without_javascript(client) -> None:  # type: ignore[no-untyped-def]
     body = submit(client)
     posted = client.post("/track", data={"no": body["tracking_no"], "code": body["query_code"].lower()})
-    assert posted.status_code == 303 and posted.headers["Location"] == f"/track/{body['tracking_no']}"
+    assert posted.status_code == 303 and posted.headers["Location"] == f"/track?no={body['tracking_no']}"
     page = client.get(posted.headers["Location"])
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert soup.select_one("#state").get_text() == "已提交"
