@@ -132,3 +132,25 @@ def test_memory_storage_with_several_gunicorn_workers_refuses_to_start(data_dir,
                             cwd=Path(__file__).parents[2])
     assert result.returncode != 0
     assert "RATELIMIT_STORAGE_URI=memory:// counts in each process separately: with 2 gunicorn workers" in result.stderr
+
+
+@pytest.mark.redis
+def test_case_failures_and_login_back_off_are_shared_through_redis(app_factory, redis_url) -> None:  # type: ignore[no-untyped-def]
+    prefix = f"ykt-test-{secrets.token_hex(4)}"
+    settings = {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix,
+                "RATELIMIT_CASE_FAILURES": "2 per 10 minutes", "RATELIMIT_LOGIN_ACCOUNT": "2 per minute"}
+    worker_a = limited_app(app_factory, **settings).test_client()
+    worker_b = limited_app(app_factory, **settings).test_client()
+    case = submit(worker_a)
+    url = f"/api/v1/submissions/{case['tracking_no']}"
+    wrong = {"X-Query-Code": "WRONG-CODE0"}
+    statuses = [c.get(url, headers=wrong).status_code for c in (worker_a, worker_b, worker_a)]
+    assert statuses == [404, 404, 429]
+    logins = []
+    for client in (worker_a, worker_b, worker_a):
+        token = client.get("/handler/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        logins.append(client.post("/handler/login", data={"username": "zhao", "password": "x", "csrf_token": token}).status_code)
+    assert logins == [401, 401, 429]
+    import redis
+    keys = redis.Redis.from_url(redis_url).keys(f"*{prefix}*")
+    redis.Redis.from_url(redis_url).delete(*keys)
