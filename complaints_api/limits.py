@@ -172,7 +172,7 @@ def init_limits(app: Flask) -> Limiter:
         raise RuntimeError(MEMORY_WITH_WORKERS.format(workers=workers))
     options: dict[str, Any] = {}
     if uri.startswith(("redis://", "rediss://")):
-        options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
     limiter = Limiter(client_address, app=app, headers_enabled=False,
                       storage_uri=uri, storage_options=options,
                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
