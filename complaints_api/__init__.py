@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["AUTO_INIT_DB"]:
         db.init()
     service = _make_service(app, db)
+    service.duplicate_window = int(app.config["DUPLICATE_WINDOW_SECONDS"])
     app.extensions["yikatong"] = service
     app.extensions["yikatong_db"] = db
 

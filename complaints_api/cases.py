@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from flask import has_request_context, request
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from generator.core.county import County, Department
 from generator.core.workdays import WorkCalendar
 
 from . import deadlines
-from .db import Database
+from .db import Database, retrying
 from .errors import NOT_FOUND_CASE, ApiError, invalid
 from .models import AuditEntry, Submission
 from .routing import discipline_departments, route
@@ -45,6 +46,11 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 TRACKING_PREFIX = "YK"
 TRACKING_LEN = 12  # 60 random bits
 REVIEW_DAYS = 30
+CODE_LEN = 10  # query code: 10 Crockford base32 characters = 50 random bits
+CODE_GROUP = 5  # shown as two groups of five: 7K3MQ-9XT4H
+RETRY_WINDOW = 60  # seconds: a retried submit finds the case its lost answer created
+# Categories whose cases get the same identity vault as 举报, whatever their kind.
+VAULTED_CATEGORIES = frozenset({"misconduct"})
 
 
 @dataclass(frozen=True)
@@ -69,11 +75,48 @@ def new_tracking_no() -> str:
 
 
 def new_query_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
+    """Ten characters from an alphabet without I, L, O, U (stored without the dash)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
+
+
+def normalise_code(value: str) -> str:
+    """What a villager may type: any case, spaces or dashes, O for 0, I or L for 1."""
+    value = value.strip().upper().replace("-", "").replace(" ", "")
+    return value.translate(str.maketrans("OIL", "011"))
+
+
+def format_code(code: str) -> str:
+    """``7K3MQ9XT4H`` → ``7K3MQ-9XT4H``; six-digit codes of older cases stay as they are."""
+    if len(code) != CODE_LEN:
+        return code
+    return "-".join(code[i:i + CODE_GROUP] for i in range(0, CODE_LEN, CODE_GROUP))
+
+
+def is_vaulted(case: Submission) -> bool:
+    """举报 and misconduct complaints: the sender's identity only for 纪委监委 handling it,
+    and their content never for the auditor."""
+    return case.kind == "report" or (case.category or "") in VAULTED_CATEGORIES
+
+
+def content_fingerprint(client: str, inp: SubmissionInput) -> str:
+    content = json.dumps([client, *_values(inp)], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def request_source() -> str | None:
+    """The client address of the current request (after ProxyFix), for audit rows."""
+    if not has_request_context():
+        return None
+    return (request.remote_addr or "")[:64] or None
+
+
+def _values(inp: SubmissionInput) -> list[Any]:
+    """The input's field values in order (``dataclasses.astuple`` deep-copies: slower)."""
+    return [getattr(inp, f.name) for f in dataclasses.fields(inp)]
 
 
 def idempotency_fingerprint(key: str, inp: SubmissionInput) -> str:
-    content = json.dumps([key, *dataclasses.astuple(inp)], ensure_ascii=False)
+    content = json.dumps([key, *_values(inp)], ensure_ascii=False)
     return hashlib.sha256(content.encode()).hexdigest()
 
 
@@ -99,6 +142,8 @@ class CaseService:
         self.today = today
         self.discipline = discipline_departments(county)
         self._warned_years: set[int] = set()
+        self.duplicate_window = 0  # seconds; set from DUPLICATE_WINDOW_SECONDS
+        self.code_guard: Any = None  # per-case failure limit (limits.CodeGuard)
 
     def now(self) -> dt.datetime:
         """The current time, on ``today()``'s date (so a fixed TODAY moves the log too)."""
@@ -107,15 +152,27 @@ class CaseService:
 
     # --- submitting -----------------------------------------------------------------
 
-    def submit(self, inp: SubmissionInput, key: str | None = None) -> tuple[Submission, bool]:
+    def submit(self, inp: SubmissionInput, key: str | None = None,
+               client: str | None = None) -> tuple[Submission, bool]:
         """Create a case; a repeat with the same idempotency key returns the first case.
 
         The stored key is a hash of the client's key and the submission's content, so a
-        guessed key never returns someone else's receipt (and its query code)."""
+        guessed key never returns someone else's receipt (and its query code). Without a
+        key, the same content from the same client within ``duplicate_window`` seconds
+        returns the first case too (a double tap without JavaScript). While the database
+        is unreachable the insert is retried; a retry finds the case whose answer was lost."""
         key = idempotency_fingerprint(key, inp) if key is not None else None
+        fingerprint = content_fingerprint(client or "", inp)
+        attempts = [0]
+
+        def attempt() -> tuple[Submission, bool]:
+            attempts[0] += 1
+            window = self.duplicate_window if attempts[0] == 1 else max(self.duplicate_window, RETRY_WINDOW)
+            return self._insert(inp, key, fingerprint, window)
+
         for _attempt in range(3):
             try:
-                return self._insert(inp, key)
+                return retrying(attempt)
             except IntegrityError:
                 if key is not None:
                     existing = self._by_key(key)
@@ -131,7 +188,17 @@ class CaseService:
         with self.db.read() as s:
             return s.scalar(query)
 
-    def _insert(self, inp: SubmissionInput, key: str | None) -> tuple[Submission, bool]:
+    def _duplicate(self, s: Session, fingerprint: str, window: int) -> Submission | None:
+        if not self.db.is_sqlite:  # two workers' double taps wait for each other
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                      {"k": int(fingerprint[:15], 16)})
+        since = self.now() - dt.timedelta(seconds=window)
+        return s.scalar(select(Submission).where(
+            Submission.content_fingerprint == fingerprint, Submission.created_at >= since)
+            .order_by(Submission.id.desc()).limit(1))
+
+    def _insert(self, inp: SubmissionInput, key: str | None, fingerprint: str | None = None,
+                window: int = 0) -> tuple[Submission, bool]:
         routed = route(self.county, inp.kind, inp.category, inp.program, inp.township)
         today = self.today()
         clock = deadlines.on_submit(inp.kind, today, self.calendar)
@@ -144,10 +211,14 @@ class CaseService:
             department=routed.department.code, cc=cc,
             received_on=today, state="submitted", created_at=self.now(),
             submitted_on=today, clock_start=clock.start, accept_due=clock.accept_due,
-            due_date=clock.due, extended=False, reopened=0)
+            due_date=clock.due, extended=False, reopened=0, content_fingerprint=fingerprint)
         with self.db.write() as s:
             if key is not None:  # inside the write transaction: no race on SQLite
                 existing = self._by_key(key, s)
+                if existing is not None:
+                    return existing, False
+            elif fingerprint is not None and window > 0:
+                existing = self._duplicate(s, fingerprint, window)
                 if existing is not None:
                     return existing, False
             s.add(case)
@@ -165,8 +236,10 @@ class CaseService:
                     lock: bool = False) -> Submission:
         """The case for a number and query code; the same 404 for any mismatch."""
         number = normalise_tracking_no(tracking_no or "")
-        code = (code or "").strip()
+        code = normalise_code(code or "")
         case = None
+        if number is not None and self.code_guard is not None:
+            self.code_guard.check(number)
         if number is not None:
             query = select(Submission).where(Submission.tracking_no == number)
             if lock and not self.db.is_sqlite:
@@ -177,6 +250,8 @@ class CaseService:
             else:
                 case = session.scalar(query)
         if case is None or not hmac.compare_digest(case.query_code.encode(), code.encode()):
+            if case is not None and self.code_guard is not None:
+                self.code_guard.failed(case.tracking_no)
             raise ApiError(404, NOT_FOUND_CASE)
         return case
 
@@ -294,7 +369,27 @@ class CaseService:
             return True
         if case.department == actor.department:
             return True
+        if self.supervises(actor):
+            return True  # 纪委监委 read every department's cases (supervision, read-only)
         return case.kind != "report" and f",{actor.department}," in (case.cc or "")
+
+    def supervises(self, actor: Actor) -> bool:
+        """纪委监委 handlers supervise every department: read-only view of all queues."""
+        return actor.role == "handler" and actor.department in self.discipline
+
+    def content_hidden(self, case: Submission, actor: Actor) -> bool:
+        """The auditor sees only the metadata of 举报 and misconduct cases."""
+        return actor.is_auditor and is_vaulted(case)
+
+    def vaulted_numbers(self, numbers: set[str]) -> set[str]:
+        """Which of these tracking numbers are vaulted cases (for the audit log page)."""
+        if not numbers:
+            return set()
+        with self.db.read() as s:
+            rows = s.execute(select(Submission.tracking_no, Submission.kind, Submission.category)
+                             .where(Submission.tracking_no.in_(numbers))).all()
+        return {no for no, kind, category in rows
+                if kind == "report" or (category or "") in VAULTED_CATEGORIES}
 
     def get_for(self, tracking_no: str, actor: Actor) -> Submission:
         number = normalise_tracking_no(tracking_no)
@@ -307,18 +402,20 @@ class CaseService:
         return case
 
     def identity_allowed(self, case: Submission, actor: Actor) -> bool:
-        """举报: only 纪委监委 handlers may see who reported; everyone else never."""
-        if case.kind != "report":
+        """举报 and misconduct cases: only the 纪委监委 handling the case may see who sent
+        it (never the department it was transferred to, an auditor or a supervisor)."""
+        if not is_vaulted(case):
             return True
-        return actor.role == "handler" and actor.department in self.discipline
+        return (actor.role == "handler" and actor.department in self.discipline
+                and case.department == actor.department)
 
     def reveal_identity(self, tracking_no: str, actor: Actor) -> Submission:
         case = self.get_for(tracking_no, actor)
         if not self.identity_allowed(case, actor):
-            raise ApiError(403, "举报人身份只有纪委监委办理人员可以查看。")
+            raise ApiError(403, "举报人身份只有承办的纪委监委办理人员可以查看。")
         with self.db.write() as s:
             self._audit(s, actor, "view_identity", case, case.state, case.state,
-                        note="查看举报人身份")
+                        note="查看反映人身份" if case.kind != "report" else "查看举报人身份")
         return case
 
     def act(self, tracking_no: str, actor: Actor, action: str, data: dict[str, Any]) -> Submission:
@@ -334,7 +431,9 @@ class CaseService:
             if case is None or not self.can_see(case, actor):
                 raise ApiError(404, NOT_FOUND_CASE)
             if case.department != actor.department:
-                raise ApiError(403, "抄送部门只能查看，不能办理。")
+                if f",{actor.department}," in (case.cc or ""):
+                    raise ApiError(403, "抄送部门只能查看，不能办理。")
+                raise ApiError(403, "监督查看只读，不能办理其他部门的事项。")
             before = case.state
             try:
                 after = check_transition(case.kind, case.state, action, case.extended)
@@ -432,7 +531,7 @@ class CaseService:
     def queue(self, actor: Actor, department: str | None, scope: str = "open") -> list[Submission]:
         """A department's cases sorted by due date (auditor: any or every department)."""
         query = select(Submission)
-        if actor.is_auditor:
+        if actor.is_auditor or (self.supervises(actor) and department):
             if department:
                 query = query.where(Submission.department == department)
         else:
@@ -519,14 +618,15 @@ class CaseService:
         with self.db.write() as s:
             s.add(AuditEntry(at=self.now(), actor=actor.name[:100],
                              actor_department=actor.department, action=action,
-                             tracking_no=tracking_no, detail=_json(detail), public=False))
+                             tracking_no=tracking_no, detail=_json(detail), public=False,
+                             source=request_source()))
 
     def _audit(self, s: Session, actor: Actor, action: str, case: Submission,
                before: str | None, after: str | None, public: bool = False, **detail: Any) -> None:
         s.add(AuditEntry(at=self.now(), actor=actor.name[:100],
                          actor_department=actor.department, action=action,
                          tracking_no=case.tracking_no, from_state=before, to_state=after,
-                         detail=_json(detail), public=public))
+                         detail=_json(detail), public=public, source=request_source()))
 
 
 def action_label(action: str) -> str:
@@ -534,7 +634,8 @@ def action_label(action: str) -> str:
         return ACTIONS[action].label
     return {"submit": "提交", "rate": "评价", "view_identity": "查看举报人身份", "login": "登录",
             "login_failed": "登录失败", "logout": "退出", "template_add": "新增答复模板",
-            "template_delete": "删除答复模板", "create_handler": "创建账号"}.get(action, action)
+            "template_delete": "删除答复模板", "create_handler": "创建账号",
+            "logout_all": "结束全部会话", "password_change": "修改密码"}.get(action, action)
 
 
 def _scope(query: Any, scope: str) -> Any:

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
 from .models import Base
 
@@ -32,6 +37,37 @@ POSTGRES_TRIGGERS = (
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
 )
 INIT_LOCK_ID = 230521  # PostgreSQL advisory lock held while creating tables
+RETRY_SECONDS = 20.0  # how long a transaction is retried while the database is away
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A lost or refused connection (database restarting), not a bad statement."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig or exc).lower()
+        return not any(word in message for word in ("syntax", "no such table", "no such column"))
+    return False
+
+
+def retrying(work: Callable[[], T], seconds: float = RETRY_SECONDS) -> T:
+    """Run ``work`` again while the database is unreachable (at most ``seconds``).
+
+    Only for work that is safe to repeat: a submission carries its own fingerprint or
+    idempotency key, so a commit whose answer was lost is found, not filed twice."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() + delay > deadline:
+                raise
+            log.warning("database unreachable (%s), retrying in %.2f s", type(exc).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def normalise_url(url: str) -> str:
@@ -124,6 +160,7 @@ class Database:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": INIT_LOCK_ID})
             Base.metadata.create_all(conn)
+            _add_missing_columns(conn)
             for statement in SQLITE_TRIGGERS if self.is_sqlite else POSTGRES_TRIGGERS:
                 conn.exec_driver_sql(statement)
 
@@ -133,3 +170,18 @@ class Database:
         if self._lock_fd is not None and self._lock_pid == os.getpid():
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+def _add_missing_columns(conn) -> None:  # type: ignore[no-untyped-def]
+    """Columns added to a model after its table was created (nullable or with a server
+    default): ``ALTER TABLE … ADD COLUMN`` for each. Tables are never reshaped."""
+    inspector = inspect(conn)
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                ddl = CreateColumn(column).compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+                log.warning("added column %s.%s", table.name, column.name)
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)

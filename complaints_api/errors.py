@@ -23,6 +23,7 @@ MESSAGES: dict[int, str] = {
     415: "请以 JSON 或表单格式提交。",
     429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误，请稍后再试。",
+    503: "服务暂时不可用，请稍后再试。",
 }
 INVALID_INPUT = "提交的内容有误，请按提示修改。"
 NOT_FOUND_CASE = "未找到该事项，请核对受理编号和查询码。"
@@ -85,6 +86,10 @@ def _api_error(exc: ApiError) -> Response:
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    from .db import is_transient
+    if is_transient(exc):  # the database is restarting: try again shortly, nothing was lost
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return render_error(503, MESSAGES[503], headers={"Retry-After": "5"})
     log.exception("unhandled error on %s %s", request.method, request.path)
     return render_error(500, MESSAGES[500])
 

@@ -4,7 +4,10 @@ reply templates and the audit log. Every form carries a CSRF token (see ``csrf``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
+import re
 from typing import Any
 
 from flask import (
@@ -12,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -24,11 +28,30 @@ from werkzeug.wrappers import Response
 from generator.core.urls import record_anchor, records_url
 
 from . import csrf
-from .auth import authenticate, current_actor, login_required, writer_required
-from .cases import CHINA, Actor, CaseService, Submission, action_label
+from .auth import (
+    MIN_PASSWORD,
+    account_exists,
+    authenticate,
+    current_actor,
+    end_all_sessions,
+    login_required,
+    start_session,
+    upsert_handler,
+    writer_required,
+)
+from .cases import (
+    CHINA,
+    Actor,
+    CaseService,
+    Submission,
+    action_label,
+    is_vaulted,
+    normalise_tracking_no,
+)
 from .errors import ApiError, wants_html
-from .models import ReplyTemplate
+from .models import Handler, ReplyTemplate
 from .states import ACTIONS, CATEGORIES, KINDS, STATES, allowed_actions
+from .validation import clean, clean_arg
 
 bp = Blueprint("handler", __name__, url_prefix="/handler", static_folder="static",
                static_url_path="/static")
@@ -41,6 +64,9 @@ BUILTIN_TEMPLATES: tuple[tuple[str, str], ...] = (
                 "请求原办理机关的上一级行政机关复查。"),
 )
 WARNING_LABELS = {50: "已过半", 80: "即将到期", 100: "已到期"}
+# Where a login may send the browser: a path under /handler, nothing else.
+SAFE_NEXT = re.compile(r"^/handler(/[A-Za-z0-9._~/-]*)?$")
+HIDDEN = "（内容保密，仅纪委监委可见）"
 
 
 def service() -> CaseService:
@@ -64,28 +90,69 @@ def _globals() -> dict[str, Any]:
 def login() -> Response | tuple[str, int] | str:
     if request.method == "GET":
         return render_template("handler/login.html", error=None)
-    username = (request.form.get("username") or "").strip()[:64]
+    username = clean_arg(request.form.get("username"), 64)
     password = request.form.get("password") or ""
+    guard = current_app.extensions["yikatong_account_guard"]
+    guard.check(username)
     handler = authenticate(service().db, username, password)
     if handler is None:
-        service().audit(Actor(username or "?", "anonymous"), "login_failed")
+        guard.failed(username)
+        service().audit(Actor(_failed_login_name(username), "anonymous"), "login_failed")
         return render_template("handler/login.html", error="用户名或密码错误。"), 401
-    session.clear()
-    session.permanent = True
-    session["hid"] = handler.id
+    start_session(handler)
     csrf.rotate()
     service().audit(Actor(handler.username, handler.role, handler.department), "login")
     target = request.args.get("next") or ""
-    if not target.startswith("/handler") or target.startswith("//"):
+    if not SAFE_NEXT.match(target) or ".." in target:
         target = url_for("handler.queue")
     return redirect(target, 303)
+
+
+def _failed_login_name(username: str) -> str:
+    """The username when it names an account; otherwise a keyed hash (what was typed may
+    be a password typed into the wrong field), never the password."""
+    if username and account_exists(service().db, username):
+        return username
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, username.encode(), hashlib.sha256).hexdigest()[:12]
+    return f"未知用户#{digest}"
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    """Logging out ends every session of this handler, on every device."""
     service().audit(actor(), "logout")
+    end_all_sessions(service().db, g.handler_id)
     session.clear()
+    return redirect(url_for("handler.login"), 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | tuple[str, int] | str:
+    """Change one's password: every session ends, this one included (log in again)."""
+    if request.method == "GET":
+        return render_template("handler/password.html", errors=[])
+    me = actor()
+    current = request.form.get("current") or ""
+    new = request.form.get("new") or ""
+    errors = []
+    if authenticate(service().db, me.name, current) is None:
+        errors.append(("current", "当前密码不正确。"))
+    if len(new) < MIN_PASSWORD:
+        errors.append(("new", f"新密码至少 {MIN_PASSWORD} 位。"))
+    elif new != (request.form.get("repeat") or ""):
+        errors.append(("repeat", "两次输入的新密码不一致。"))
+    if errors:
+        return render_template("handler/password.html", errors=errors), 400
+    with service().db.read() as s:
+        handler = s.get(Handler, g.handler_id)
+    assert handler is not None
+    upsert_handler(service().db, handler.username, handler.department, handler.role, new)
+    service().audit(me, "password_change")
+    session.clear()
+    flash("密码已修改，所有设备上的登录均已退出，请用新密码登录。")
     return redirect(url_for("handler.login"), 303)
 
 
@@ -93,8 +160,9 @@ def logout() -> Response:
 @login_required
 def queue() -> str:
     me = actor()
-    department = request.args.get("department") or None
-    if department and not me.is_auditor and department != me.department:
+    department = clean_arg(request.args.get("department"), 64) or None
+    supervisor = me.is_auditor or service().supervises(me)
+    if department and not supervisor and department != me.department:
         abort(404)  # another department's queue does not exist for you
     if department and department not in service().county.departments:
         abort(404)
@@ -104,14 +172,17 @@ def queue() -> str:
     rows = [_row(c) for c in cases]
     copied = [_row(c) for c in service().copied(me)] if scope == "open" else []
     return render_template("handler/queue.html", rows=rows, copied=copied, scope=scope,
-                           department=department or me.department,
+                           department=department or me.department, supervisor=supervisor,
                            departments=service().county.departments)
 
 
 def _row(case: Submission) -> dict[str, Any]:
     percent, level = service().progress(case)
     overdue = level == 100 and service().today() > case.due_date
+    me = current_actor()
+    hidden = me is not None and service().content_hidden(case, me)
     return {"case": case, "percent": percent, "level": level,
+            "subject": HIDDEN if hidden else case.subject,
             "warning": "已超期" if overdue else WARNING_LABELS.get(level, "")}
 
 
@@ -119,14 +190,18 @@ def _row(case: Submission) -> dict[str, Any]:
 @login_required
 def case_page(tracking_no: str) -> str:
     case = service().get_for(tracking_no, actor())
-    return _render_case(case)
+    revealed = session.pop("revealed", None) == case.tracking_no  # shown once per logged reveal
+    return _render_case(case, revealed=revealed and service().identity_allowed(case, actor()))
 
 
 @bp.post("/cases/<tracking_no>/reveal")
 @login_required
-def reveal(tracking_no: str) -> str:
+def reveal(tracking_no: str) -> Response:
+    """Log the view, then show the identity on the next GET of the case page only (a
+    reload after that hides it again; each view is one audit row)."""
     case = service().reveal_identity(tracking_no, actor())
-    return _render_case(case, revealed=True)
+    session["revealed"] = case.tracking_no
+    return redirect(url_for("handler.case_page", tracking_no=case.tracking_no) + "#identity", 303)
 
 
 @bp.post("/cases/<tracking_no>/<action>")
@@ -154,7 +229,8 @@ def _render_case(case: Submission, revealed: bool = False, errors: list[tuple[st
     percent, level = svc.progress(case)
     can_act = not me.is_auditor and case.department == me.department
     templates = _templates(me.department) if can_act else []
-    chosen = request.args.get("template", "")
+    chosen = clean_arg(request.args.get("template"), 20)
+    hidden = svc.content_hidden(case, me)
     reply_text = (form or {}).get("reply") or next(
         (_fill(t["body"], case) for t in templates if t["id"] == chosen), "")
     history = svc.history(case.tracking_no)
@@ -163,9 +239,11 @@ def _render_case(case: Submission, revealed: bool = False, errors: list[tuple[st
         warning=_row(case)["warning"], can_act=can_act,
         actions=allowed_actions(case.kind, case.state, case.extended) if can_act else [],
         identity_allowed=svc.identity_allowed(case, me), revealed=revealed,
+        vaulted=is_vaulted(case), hidden=hidden, hidden_text=HIDDEN,
+        cc_reader=f",{me.department}," in (case.cc or ""),
         program=svc.county.programs.get(case.program or ""),
         record_url=_record_url(case), templates=templates, reply_text=reply_text,
-        errors=errors or [], history=[_history_row(e) for e in history],
+        errors=errors or [], history=[_history_row(e, hidden) for e in history],
         transfer_until=svc.transfer_deadline(case),
         targets=_transfer_targets(case), cc=[c for c in (case.cc or "").split(",") if c])
 
@@ -199,14 +277,20 @@ def _transfer_targets(case: Submission) -> list[tuple[str, str]]:
             if d.code in codes and d.code != case.department]
 
 
-def _history_row(entry: Any) -> dict[str, Any]:
+def _history_row(entry: Any, hidden: bool = False, show_source: bool = False) -> dict[str, Any]:
+    """One audit row for a page; ``hidden``: the auditor's view of a vaulted case (what
+    happened and when, not what was written)."""
     detail = json.loads(entry.detail or "{}")
     actor = {"citizen": "群众", "cli": "系统"}.get(entry.actor, entry.actor)
+    note = detail.get("note", "")
+    reason = detail.get("reason") or detail.get("comment") or detail.get("text") or ""
+    if hidden:
+        note, reason = "", ""
+    source = entry.source if show_source and entry.source else ""
     return {"at": _local_time(entry.at), "actor": actor, "department": entry.actor_department,
             "action": action_label(entry.action), "from": STATES.get(entry.from_state or "", ""),
-            "to": STATES.get(entry.to_state or "", ""), "note": detail.get("note", ""),
-            "reason": detail.get("reason") or detail.get("comment") or detail.get("text") or "",
-            "tracking_no": entry.tracking_no}
+            "to": STATES.get(entry.to_state or "", ""), "note": note, "reason": reason,
+            "tracking_no": entry.tracking_no, "source": source}
 
 
 def _local_time(value: dt.datetime) -> str:
@@ -248,8 +332,8 @@ def templates() -> str:
 @writer_required
 def add_template() -> Response | tuple[str, int]:
     me = actor()
-    title = (request.form.get("title") or "").strip()
-    body = (request.form.get("body") or "").strip()
+    title = clean(request.form.get("title") or "")
+    body = clean(request.form.get("body") or "")
     errors = []
     if not title or len(title) > 100:
         errors.append(("title", "请填写模板名称（不超过100字）。"))
@@ -288,12 +372,20 @@ def delete_template(template_id: int) -> Response:
 def audit_log() -> str:
     """Who did what and when: everything for auditors, one's own department otherwise."""
     me = actor()
-    number = (request.args.get("no") or "").strip().upper() or None
+    typed = clean_arg(request.args.get("no"), 40)
+    number = normalise_tracking_no(typed) if typed else None
+    if typed and number is None:
+        abort(404)
     department = None if me.is_auditor else me.department
     entries = service().history(number, department)
     if number and not me.is_auditor:
         service().get_for(number, me)  # 404 unless the case is visible
         entries = service().history(number)
-    return render_template("handler/audit.html", rows=[_history_row(e) for e in entries], no=number or "")
+    vaulted = service().vaulted_numbers({e.tracking_no for e in entries if e.tracking_no})
+    rows = [_history_row(e, hidden=me.is_auditor and e.tracking_no in vaulted,
+                         show_source=e.actor != "citizen"
+                         or (me.is_auditor and e.tracking_no not in vaulted))
+            for e in entries]
+    return render_template("handler/audit.html", rows=rows, no=typed)
 
 

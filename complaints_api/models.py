@@ -56,6 +56,9 @@ class Submission(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
+    # Keyed hash of the client and the content: a double tap within the duplicate window
+    # returns the first case (added by issue 13; ``Database.init`` adds it to old tables).
+    content_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class AuditEntry(Base):
@@ -74,6 +77,7 @@ class AuditEntry(Base):
     to_state: Mapped[str | None] = mapped_column(String(24))
     detail: Mapped[str] = mapped_column(Text, default="")
     public: Mapped[bool] = mapped_column(Boolean, default=False)  # shown on the status page
+    source: Mapped[str | None] = mapped_column(String(64))  # client address of the request
 
 
 class Handler(Base):
@@ -85,6 +89,9 @@ class Handler(Base):
     department: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))  # handler | auditor
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by logout and password changes: every session cookie carrying an older value
+    # is refused, so the server can end all sessions of a handler at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -31,7 +31,9 @@ ERRORS = {
     "400": _error_response("请求有误：errors 列出每个有问题的字段"),
     "404": _error_response("未找到（编号错误、查询码错误与编号不存在的回答完全相同）"),
     "413": _error_response("请求体超过 64 KB"),
-    "429": {**_error_response("请求过于频繁"),
+    "429": {**_error_response("请求过于频繁（每个客户端的限额，或同一受理编号查询码错误次数过多）"),
+            "headers": {"Retry-After": {"description": "秒数", "schema": {"type": "string"}}}},
+    "503": {**_error_response("数据库暂时不可用（例如正在重启），稍后重试即可"),
             "headers": {"Retry-After": {"description": "秒数", "schema": {"type": "string"}}}},
 }
 
@@ -73,9 +75,11 @@ def _citizen_op(summary: str, extra: dict[str, Any], required: list[str]) -> dic
         "parameters": [{"$ref": "#/components/parameters/TrackingNo"}],
         "requestBody": _citizen_body(extra, required),
         "responses": {"200": {"description": "完成", "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/CitizenResult"}},
-            "text/html": {"schema": {"type": "string"}}}},
-            "400": ERRORS["400"], "404": ERRORS["404"], "413": ERRORS["413"], "429": ERRORS["429"]}}}
+            "application/json": {"schema": {"$ref": "#/components/schemas/CitizenResult"}}}},
+            "303": {"description": "浏览器表单提交：转到 /track?no={tracking_no}（刷新不会重复提交）",
+                    "headers": {"Location": {"schema": {"type": "string"}}}},
+            "400": ERRORS["400"], "404": ERRORS["404"], "413": ERRORS["413"], "429": ERRORS["429"],
+            "503": ERRORS["503"]}}}
 
 
 def openapi_document(county: County) -> dict[str, Any]:
@@ -98,18 +102,22 @@ def openapi_document(county: County) -> dict[str, Any]:
                     "application/json": {"schema": _submission_input(county)},
                     "application/x-www-form-urlencoded": {"schema": _submission_input(county)}}},
                 "responses": {
-                    "201": {"description": "已受理登记；浏览器表单提交得到 HTML 回执页",
+                    "201": {"description": "已受理登记（JSON）；同一内容在重复提交窗口内或同一 Idempotency-Key 得到同一回执",
                             "headers": {"Location": {"schema": {"type": "string"}}},
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}},
-                                        "text/html": {"schema": {"type": "string"}}}},
-                    **{k: ERRORS[k] for k in ("400", "413", "429")}}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    "303": {"description": "浏览器表单提交：转到回执页 /track?no={tracking_no}&receipt=1（刷新不会重复提交）",
+                            "headers": {"Location": {"schema": {"type": "string"}}}},
+                    **{k: ERRORS[k] for k in ("400", "413", "429", "503")}}}},
             "/api/v1/submissions/{tracking_no}": {"get": {
                 "summary": "查询办理进度和答复",
                 "parameters": [{"$ref": "#/components/parameters/TrackingNo"},
-                               {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
+                               {"name": "X-Query-Code", "in": "header", "required": False,
+                                "description": "查询码（不放进网址，不进访问日志）", "schema": {"type": "string"}},
+                               {"name": "code", "in": "query", "required": False, "deprecated": True,
+                                "description": "旧链接的查询码；请改用 X-Query-Code 请求头", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "办理进度", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
-                    "404": ERRORS["404"], "429": ERRORS["429"]}}},
+                    "404": ERRORS["404"], "429": ERRORS["429"], "503": ERRORS["503"]}}},
             "/api/v1/submissions/{tracking_no}/rating": _citizen_op(
                 "评价答复（不满意时首次重新办理，其后告知复查权利）",
                 {"score": {"type": "integer", "minimum": 1, "maximum": 5},

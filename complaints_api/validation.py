@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,8 +21,27 @@ RECORD_REF = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+MAX_JSON_DEPTH = 8  # a submission is a flat object; deeper nesting is refused
+# Invisible characters that reorder or hide text (bidi controls, zero-width marks): a
+# subject or name could otherwise show a handler something other than what it holds.
+INVISIBLE = dict.fromkeys([0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029,
+                           *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF])
+# Control characters other than tab and newline (NUL: PostgreSQL refuses it in text).
+CONTROLS = dict.fromkeys([c for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)])
 TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"", "0", "false", "off", "no"}
+
+
+def clean(value: str) -> str:
+    """Text as stored and shown: CRLF → LF, bidi/zero-width and control characters
+    (NUL included) removed, surrounding white space stripped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.translate(INVISIBLE).translate(CONTROLS).strip()
+
+
+def clean_arg(value: str | None, limit: int = 200) -> str:
+    """A query-string or form value used for lookups only: cleaned and cut short."""
+    return clean(value or "")[:limit]
 
 
 def read_body() -> dict[str, Any]:
@@ -29,11 +49,43 @@ def read_body() -> dict[str, Any]:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return {key: request.form.get(key) for key in request.form}
     if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise invalid([("", "请求体须为 JSON 对象。")])
-        return data
+        return _json_object(request.get_data(cache=True))
     raise ApiError(400, "请以 JSON 或表单格式提交。", [("", "Content-Type 须为 application/json 或 application/x-www-form-urlencoded。")])
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """Parse a JSON object without recursion errors: nesting deeper than
+    ``MAX_JSON_DEPTH`` is refused before parsing (by counting brackets outside strings)."""
+    if _depth(raw) > MAX_JSON_DEPTH:
+        raise invalid([("", f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）。")])
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise invalid([("", "请求体须为 JSON 对象。")]) from None
+    if not isinstance(data, dict):
+        raise invalid([("", "请求体须为 JSON 对象。")])
+    return data
+
+
+def _depth(raw: bytes) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 class Fields:
@@ -53,7 +105,11 @@ class Fields:
         if not isinstance(value, str):
             self.errors.append((name, f"{label}须为文本。"))
             return None
-        value = value.strip()
+        value = clean(value)
+        if not value:
+            if required:
+                self.errors.append((name, f"请填写{label}。"))
+            return None
         limit = limit or LIMITS.get(name)
         if limit and len(value) > limit:
             self.errors.append((name, f"{label}不能超过 {limit} 个字。"))
@@ -71,7 +127,7 @@ class Fields:
 
     def integer(self, name: str, label: str, low: int, high: int) -> int | None:
         value = self.data.get(name)
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()):
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.errors.append((name, f"请为{label}选择 {low} 到 {high} 之间的整数。"))

@@ -22,6 +22,7 @@ PG_BASE = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PASSWORD = "correct-horse-9"
 TODAY = "2025-09-26"  # a Friday just before the National Day holiday
+FAST_HASH = "scrypt:1024:8:1"  # tests log in often; the OWASP default is tested on its own
 
 
 def reachable(port: int) -> bool:
@@ -41,7 +42,10 @@ def make_config(tmp_path: Path, data_dir: Path, **overrides: Any) -> dict[str, A
     config = {"TESTING": True, "YIKATONG_DATA": str(data_dir), "SECRET_KEY": "test-secret",
               "DATABASE_URL": f"sqlite:///{tmp_path / 'complaints.sqlite3'}",
               "SQLITE_SYNCHRONOUS": "NORMAL",
-              "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY}
+              "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY,
+              # tests submit the same content many times; tests of the window turn it on
+              "DUPLICATE_WINDOW_SECONDS": 0,
+              "PASSWORD_HASH": FAST_HASH}
     config.update(overrides)
     return config
 
@@ -114,7 +118,8 @@ def submit(client: FlaskClient, **overrides: Any) -> dict[str, Any]:
 
 
 def add_handler(app: Flask, username: str, department: str, role: str = "handler") -> str:
-    upsert_handler(app.extensions["yikatong_db"], username, department, role, PASSWORD)
+    upsert_handler(app.extensions["yikatong_db"], username, department, role, PASSWORD,
+                   method=app.config["PASSWORD_HASH"])
     return username
 
 

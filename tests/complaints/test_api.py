@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,7 +18,7 @@ def test_submit_returns_receipt(client) -> None:
     body = response.get_json()
     assert response.status_code == 201
     assert body["tracking_no"].startswith("YK") and len(body["tracking_no"]) == 14
-    assert body["query_code"].isdigit() and len(body["query_code"]) == 6
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", body["query_code"])
     assert body["department"] == {"code": "nyncj", "name": "集贤县农业农村局"}
     assert body["due_date"] == "2025-10-11"
     assert body["accept_due_date"] == "2025-10-11"
@@ -157,11 +158,13 @@ def test_lookup_shows_public_status_only(client) -> None:
 def test_form_post_from_the_site_gets_an_html_receipt(client) -> None:
     response = client.post("/api/v1/submissions", data=submission(anonymous="true", township="230521100"),
                            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
-    assert response.status_code == 201 and response.mimetype == "text/html"
-    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/track\?no=YK[0-9A-Z]{12}&receipt=1", location)
+    page = BeautifulSoup(client.get(location).get_data(as_text=True), "html.parser")
     number = page.select_one("#tracking-no").get_text()
-    assert number.startswith("YK")
-    assert page.select_one("#query-code").get_text().isdigit()
+    assert location == f"/track?no={number}&receipt=1"
+    assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", page.select_one("#query-code").get_text())
     assert page.select_one("#department").get_text() == "集贤县农业农村局"
     assert page.select_one("#due-date").get_text() == "2025-10-11"
 
@@ -175,11 +178,13 @@ def test_form_post_errors_are_an_html_page_for_browsers(client) -> None:
 
 def test_track_page_without_javascript(client) -> None:
     body = submit(client)
-    page = client.get(f"/track?no={body['tracking_no']}&code={body['query_code']}")
+    posted = client.post("/track", data={"no": body["tracking_no"], "code": body["query_code"].lower()})
+    assert posted.status_code == 303 and posted.headers["Location"] == f"/track?no={body['tracking_no']}"
+    page = client.get(posted.headers["Location"])
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert soup.select_one("#state").get_text() == "已提交"
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    wrong = client.get(f"/track?no={body['tracking_no']}&code=x")
+    wrong = client.post("/track", data={"no": body["tracking_no"], "code": "x"})
     assert wrong.status_code == 404
     assert "未找到该事项，请核对受理编号和查询码。" in BeautifulSoup(wrong.get_data(as_text=True), "html.parser").select_one(".error").get_text()
     assert client.get("/track").status_code == 200

@@ -37,3 +37,17 @@ def test_sigkill_mid_load_loses_nothing_on_postgres(data_dir: Path, pg_url: str)
     (kill,) = report["results"]
     assert kill["restarted"] is True and kill["acknowledged"] >= 150
     assert kill["lost"] == 0
+
+
+@pytest.mark.skipif(not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")), reason="no PostgreSQL binaries")
+def test_postgres_restart_mid_burst_loses_nothing(data_dir: Path) -> None:
+    """A PostgreSQL of the test's own (initdb in a temporary directory, free port) is
+    restarted a third of the way through a burst: the service recovers by itself (pool
+    pre-ping, retried transactions), nothing acknowledged is lost, no 5xx afterwards."""
+    report = run_bench(data_dir, "--pg-restart", "--no-redis", "--requests", "300", "--concurrency", "4")
+    (restart,) = report["results"]
+    assert restart["mode"] == "pg-restart"
+    assert restart["acknowledged"] == 300
+    assert restart["server_errors_after_back"] == 0
+    assert not [status for status in restart["statuses"] if status.startswith("5")]
+    assert restart["lost"] == 0

@@ -27,11 +27,20 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-def test_api_conforms_to_openapi(app) -> None:
-    """Bounded: 20 generated requests per operation and mode, derandomized (repeatable).
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_app(request, app_factory):
+    if request.param == "postgres":
+        return app_factory(DATABASE_URL=request.getfixturevalue("pg_url"))
+    return app_factory()
+
+
+def test_api_conforms_to_openapi(backend_app) -> None:
+    """Bounded: 20 generated requests per operation and mode, derandomized (repeatable),
+    on SQLite and on PostgreSQL.
 
     Positive and negative (schema-violating) data, and once more with a real tracking
     number so lookups, ratings and withdrawals reach an existing case."""
+    app = backend_app
     client = app.test_client()
     number = [submit(client) for _ in range(3)][0]["tracking_no"]
     api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -47,8 +47,8 @@ def test_form_fields_are_accepted_by_the_service(county, client) -> None:
             "program": "gdlbh", "township": "230521100", "village": "东升村", "record_ref": "gdlbh-2025-0001",
             "subject": "金额不对", "body": "少发了", "name": "", "phone": "", "anonymous": "true"}
     response = client.post(form["action"], data=data, headers={"Accept": "text/html"})
-    assert response.status_code == 201
-    receipt = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert response.status_code == 303
+    receipt = BeautifulSoup(client.get(response.headers["Location"]).get_data(as_text=True), "html.parser")
     assert receipt.select_one("#department").get_text() == "集贤县农业农村局"
 
 
@@ -69,11 +69,12 @@ def test_record_link_prefills_the_form(county, browser, tmp_path: Path) -> None:
     assert village == "东升村"
 
 
-def test_status_fragment_is_a_get_form_to_track() -> None:
+def test_status_fragment_posts_the_code_and_never_puts_it_in_a_url() -> None:
     page = render("status.html.j2", api_base="")
     form = page.select_one("form#ykt-status-form")
-    assert (form["method"], form["action"]) == ("get", "/track")
+    assert (form["method"], form["action"]) == ("post", "/track")
     assert {el["name"] for el in form.select("input[name]")} == {"no", "code"}
     script = page.select_one("script").get_text()
     assert "/api/v1/submissions/" in script and "innerHTML" not in script
+    assert "X-Query-Code" in script and "?code=" not in script
     assert page.select_one("#ykt-status-result") is not None
