@@ -74,7 +74,8 @@ def _answer(result: dict[str, Any], tracking_no: str) -> Response | str:
 
 @bp.get("/stats")
 def stats() -> Response:
-    return jsonify(service().stats())
+    from .escalation import with_escalations
+    return jsonify(with_escalations(service(), service().stats()))
 
 
 @bp.get("/openapi.json")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import notify_models  # noqa: F401  (registers the notification tables)
 from .models import Base
 
 SQLITE_TRIGGERS = (

@@ -12,7 +12,7 @@ from generator.county import load_county
 
 TEMPLATES = Path(__file__).parents[2] / "templates" / "complaints"
 API_FIELDS = {"kind", "category", "program", "township", "village", "record_ref", "subject",
-              "body", "name", "phone", "anonymous"}
+              "body", "name", "phone", "anonymous", "notify_sms"}
 
 
 def render(name: str, **context) -> BeautifulSoup:  # type: ignore[no-untyped-def]

@@ -1,0 +1,143 @@
+"""Who is told what, when a case changes: citizens by SMS (if they asked), handlers by
+email or SMS. Runs inside the case service's write transaction (``CaseService.event_hooks``)
+so a message exists exactly when its state change does.
+
+Citizens: with 短信通知我 ticked and a mobile number, never for an anonymous report — an SMS
+on receipt (tracking number and query code), when more material is requested, on every
+reply, on an extension (new due date), on refusal and on close.
+Handlers of the department that holds the case (role ``handler``, with a contact set by
+``create-handler --email/--phone``): a new case, a case transferred to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import messages
+from .cases import Actor, CaseService
+from .models import Handler, Submission
+from .notify_models import CitizenNotice, HandlerContact
+from .outbox import enqueue
+from .validation import MOBILE
+
+log = logging.getLogger(__name__)
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+CITIZEN_ACTIONS = {"await": "await", "reply": "reply", "extend": "extend", "close": "close",
+                   "refuse": "refuse"}
+
+
+def citizen_phone(case: Submission) -> str | None:
+    """The citizen's mobile number, or None. (The one place that reads it: if phones move to
+    an identity vault, only this changes.)"""
+    phone = case.phone
+    if not phone or case.anonymous or not MOBILE.match(phone):
+        return None
+    return phone
+
+
+def handler_contacts(s: Session, department: str) -> list[tuple[Handler, HandlerContact]]:
+    rows = s.execute(select(Handler, HandlerContact).join(HandlerContact, HandlerContact.handler_id == Handler.id)
+                     .where(Handler.department == department, Handler.active.is_(True),
+                            Handler.role == "handler").order_by(Handler.id)).all()
+    return [(h, c) for h, c in rows if c.email or c.phone]
+
+
+def notify_handlers(svc: CaseService, s: Session, department: str, event: str, key: str,
+                    case: Submission | None, link_path: str = "",
+                    count: tuple[int, int, int] = (0, 0, 0), base_url: str = "") -> int:
+    """Queue one message per handler of ``department``: email if set, else SMS."""
+    sent = 0
+    for handler, contact in handler_contacts(s, department):
+        sms, mail = messages.handler_event(
+            svc.county, event, case.tracking_no if case else "", case.kind if case else "",
+            case.due_date.isoformat() if case else "", link=(base_url + link_path) if link_path else "",
+            count=count)
+        if contact.email:
+            enqueue(s, f"{key}:h{handler.id}:email", "email", contact.email, mail, event,
+                    case.tracking_no if case else None)
+        else:
+            assert contact.phone is not None
+            enqueue(s, f"{key}:h{handler.id}:sms", "sms", contact.phone, sms, event,
+                    case.tracking_no if case else None)
+        sent += 1
+    return sent
+
+
+class EventNotifier:
+    """The hook the case service calls after writing each audit row."""
+
+    def __init__(self, svc: CaseService, config: dict[str, Any]):
+        self.svc = svc
+        self.config = config
+
+    def __call__(self, s: Session, actor: Actor, action: str, case: Submission, audit_id: int,
+                 detail: dict[str, Any]) -> None:
+        key = f"ev{audit_id}"
+        base = str(self.config.get("SERVICE_URL") or "").rstrip("/")
+        link = f"/handler/cases/{case.tracking_no}"
+        if action == "submit":
+            wanted = bool(detail.get("notify_sms")) and citizen_phone(case) is not None
+            if wanted:
+                s.add(CitizenNotice(tracking_no=case.tracking_no, notify_sms=True))
+                phone = citizen_phone(case)
+                assert phone is not None
+                enqueue(s, f"{key}:citizen", "sms", phone,
+                        messages.receipt(self.svc.county, case.tracking_no, case.query_code,
+                                         case.due_date.isoformat()), "receipt", case.tracking_no)
+            notify_handlers(self.svc, s, case.department, "new_case", key, case, link, base_url=base)
+        elif action == "transfer":
+            notify_handlers(self.svc, s, case.department, "transfer", key, case, link, base_url=base)
+        if action in CITIZEN_ACTIONS and self._wants_sms(s, case):
+            phone = citizen_phone(case)
+            if phone is not None:
+                text = messages.citizen_event(self.svc.county, CITIZEN_ACTIONS[action], case.tracking_no,
+                                              case.due_date.isoformat())
+                enqueue(s, f"{key}:citizen", "sms", phone, text, CITIZEN_ACTIONS[action], case.tracking_no)
+
+    def _wants_sms(self, s: Session, case: Submission) -> bool:
+        notice = s.get(CitizenNotice, case.tracking_no)
+        return bool(notice and notice.notify_sms)
+
+
+def check_contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """Normalise ``--email``/``--phone``; a ``click.ClickException`` in Chinese if malformed."""
+    import click
+    if email is not None:
+        email = email.strip()
+        if email and not EMAIL.match(email):
+            raise click.ClickException("邮箱格式不正确，例如 zhao@example.gov.cn。")
+    if phone is not None:
+        phone = phone.strip().replace(" ", "").replace("-", "")
+        if phone and not MOBILE.match(phone):
+            raise click.ClickException("手机号须为11位手机号码。")
+    return email, phone
+
+
+def set_contact(svc: CaseService, username: str, email: str | None, phone: str | None) -> None:
+    """Store a handler's email/phone (``create-handler --email --phone``); None keeps a value."""
+    with svc.db.write() as s:
+        handler = s.scalar(select(Handler).where(Handler.username == username))
+        assert handler is not None
+        contact = s.get(HandlerContact, handler.id)
+        if contact is None:
+            contact = HandlerContact(handler_id=handler.id)
+            s.add(contact)
+        if email is not None:
+            contact.email = email or None
+        if phone is not None:
+            contact.phone = phone or None
+
+
+def init_app(app: Flask, svc: CaseService) -> None:
+    """Wire notifications into the service: event hook, 督办 pages, the ``notify`` command."""
+    from . import escalation, notify_cli
+    svc.event_hooks.append(EventNotifier(svc, app.config))
+    svc.visibility_hooks.append(escalation.visible_to_office(svc))
+    app.register_blueprint(escalation.bp)
+    app.cli.add_command(notify_cli.notify)
