@@ -10,24 +10,28 @@ Every transport is safe to call from several threads: connections are per thread
 
 from __future__ import annotations
 
+import email.policy
 import email.utils
 import hashlib
 import json
 import smtplib
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from pathlib import Path
 from typing import Any, Protocol
 
-import requests
+import urllib3
 
 from .messages import mask_phone
 from .notify_models import OutboxMessage
 
 YUNPIAN_URL = "https://sms.yunpian.com/v2/sms/single_send.json"
 RETRY_STATUSES = frozenset({408, 425, 429})
+CRLF = email.policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,12 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def _http_result(response: requests.Response) -> Result:
-    if 200 <= response.status_code < 300:
-        return Result("delivered", f"HTTP {response.status_code}")
-    if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
-        return Result("retry", f"HTTP {response.status_code}")
-    return Result("failed", f"HTTP {response.status_code}")
+def _http_result(status: int) -> Result:
+    if 200 <= status < 300:
+        return Result("delivered", f"HTTP {status}")
+    if status >= 500 or status in RETRY_STATUSES:
+        return Result("retry", f"HTTP {status}")
+    return Result("failed", f"HTTP {status}")
 
 
 class _PerThread:
@@ -66,6 +70,9 @@ class _PerThread:
                 self._all.append(value)
         return value
 
+    def current(self) -> Any:
+        return getattr(self._local, "value", None)
+
     def reset(self) -> None:
         self._local.value = None
 
@@ -78,36 +85,34 @@ class _PerThread:
 class HttpSms:
     """POST ``{"to", "text", "id"}`` as JSON with a bearer token; any 2xx is delivered.
 
-    ``id`` is the message's dedupe key: a gateway that keeps it sends a retried message once."""
+    ``id`` is the message's dedupe key: a gateway that keeps it sends a retried message once.
+    urllib3's pool keeps connections alive and is shared by the sender's threads."""
 
     name = "http"
 
     def __init__(self, url: str, token: str, timeout: float):
-        self.url, self.token, self.timeout = url, token, timeout
-        self._sessions = _PerThread()
+        self.url, self.token = url, token
+        self.pool = urllib3.PoolManager(maxsize=32, block=False, retries=False,
+                                        timeout=urllib3.Timeout(total=timeout))
 
-    def _session(self) -> requests.Session:
-        def make() -> requests.Session:
-            session = requests.Session()
-            session.headers["Content-Type"] = "application/json; charset=utf-8"
-            if self.token:
-                session.headers["Authorization"] = f"Bearer {self.token}"
-            return session
-        return self._sessions.get(make)  # type: ignore[no-any-return]
+    def _post(self, body: bytes, content_type: str) -> tuple[int, bytes] | Result:
+        headers = {"Content-Type": content_type}
+        if self.token and self.name == "http":
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.pool.request("POST", self.url, body=body, headers=headers)
+        except urllib3.exceptions.HTTPError as exc:
+            return Result("retry", type(exc).__name__)
+        return response.status, response.data
 
     def send(self, message: OutboxMessage) -> Result:
         payload = json.dumps({"to": message.recipient, "text": message.body, "id": message.dedupe_key},
                              ensure_ascii=False).encode()
-        try:
-            response = self._session().post(self.url, data=payload, timeout=self.timeout)
-        except requests.RequestException as exc:
-            self._sessions.reset()
-            return Result("retry", type(exc).__name__)
-        return _http_result(response)
+        answer = self._post(payload, "application/json; charset=utf-8")
+        return answer if isinstance(answer, Result) else _http_result(answer[0])
 
     def close(self) -> None:
-        for session in self._sessions.drain():
-            session.close()
+        self.pool.clear()
 
 
 class YunpianSms(HttpSms):
@@ -120,22 +125,18 @@ class YunpianSms(HttpSms):
     def __init__(self, url: str, token: str, timeout: float):
         super().__init__(url or YUNPIAN_URL, token, timeout)
 
-    def _session(self) -> requests.Session:
-        return self._sessions.get(requests.Session)  # type: ignore[no-any-return]
-
     def send(self, message: OutboxMessage) -> Result:
-        form = {"apikey": self.token, "mobile": message.recipient, "text": message.body,
-                "uid": message.dedupe_key[:64]}
-        try:
-            response = self._session().post(self.url, data=form, timeout=self.timeout)
-        except requests.RequestException as exc:
-            self._sessions.reset()
-            return Result("retry", type(exc).__name__)
-        result = _http_result(response)
+        form = urllib.parse.urlencode({"apikey": self.token, "mobile": message.recipient,
+                                       "text": message.body, "uid": message.dedupe_key[:64]})
+        answer = self._post(form.encode(), "application/x-www-form-urlencoded; charset=utf-8")
+        if isinstance(answer, Result):
+            return answer
+        status, data = answer
+        result = _http_result(status)
         if result.outcome != "delivered":
             return result
         try:
-            code = response.json().get("code")
+            code = json.loads(data.decode()).get("code")
         except (ValueError, AttributeError):
             return Result("retry", "yunpian: unreadable answer")
         return Result("delivered", "yunpian code 0") if code == 0 else Result("failed", f"yunpian code {code}")
@@ -163,18 +164,19 @@ class Smtp:
         return conn
 
     def send(self, message: OutboxMessage) -> Result:
-        mail = EmailMessage()
+        # compat32 MIMEText: the same wire format as EmailMessage at a fraction of the CPU
+        mail = MIMEText(message.body, "plain", "utf-8")
         mail["From"], mail["To"] = self.sender, message.recipient
-        mail["Subject"] = message.subject or message.body[:40]
+        mail["Subject"] = Header(message.subject or message.body[:40], "utf-8")
         mail["Date"] = email.utils.formatdate(localtime=False)
         digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:32]
         mail["Message-ID"] = f"<{digest}@yikatong>"
         mail["X-Yikatong-Id"] = message.dedupe_key
-        mail.set_content(message.body)
+        raw = mail.as_bytes(policy=CRLF)  # SMTP wants CRLF line ends
         for attempt in (1, 2):  # a kept connection may have been closed by the server
             try:
                 conn = self._conns.get(self._connect)
-                conn.send_message(mail)
+                conn.sendmail(self.sender, [message.recipient], raw)
                 return Result("delivered", "SMTP 250")
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = sorted({code for code, _ in exc.recipients.values()})
@@ -190,7 +192,7 @@ class Smtp:
         return Result("retry", "SMTP")
 
     def _drop(self) -> None:
-        conn = getattr(self._conns._local, "value", None)
+        conn = self._conns.current()
         self._conns.reset()
         if conn is not None:
             try:

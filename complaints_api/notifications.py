@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -23,7 +24,7 @@ from . import messages
 from .cases import Actor, CaseService
 from .models import Handler, Submission
 from .notify_models import CitizenNotice, HandlerContact
-from .outbox import enqueue
+from .outbox import enqueue_many, message
 from .validation import MOBILE
 
 log = logging.getLogger(__name__)
@@ -41,32 +42,46 @@ def citizen_phone(case: Submission) -> str | None:
     return phone
 
 
-def handler_contacts(s: Session, department: str) -> list[tuple[Handler, HandlerContact]]:
-    rows = s.execute(select(Handler, HandlerContact).join(HandlerContact, HandlerContact.handler_id == Handler.id)
+@dataclass(frozen=True)
+class Contact:
+    handler_id: int
+    email: str | None
+    phone: str | None
+
+
+def handler_contacts(s: Session, department: str) -> list[Contact]:
+    """Active handlers (not auditors) of ``department`` with an email or a phone."""
+    rows = s.execute(select(HandlerContact.handler_id, HandlerContact.email, HandlerContact.phone)
+                     .join(Handler, HandlerContact.handler_id == Handler.id)
                      .where(Handler.department == department, Handler.active.is_(True),
                             Handler.role == "handler").order_by(Handler.id)).all()
-    return [(h, c) for h, c in rows if c.email or c.phone]
+    return [Contact(*row) for row in rows if row[1] or row[2]]
+
+
+def handler_messages(svc: CaseService, s: Session, department: str, event: str, key: str,
+                     case: Submission | None, link_path: str = "",
+                     count: tuple[int, int, int] = (0, 0, 0), base_url: str = "") -> list[dict[str, Any]]:
+    """One message per handler of ``department``: email if set, else SMS."""
+    contacts = handler_contacts(s, department)
+    if not contacts:
+        return []
+    number, kind = (case.tracking_no, case.kind) if case else ("", "")
+    sms, mail = messages.handler_event(svc.county, event, number, kind,
+                                       case.due_date.isoformat() if case else "",
+                                       link=(base_url + link_path) if link_path else "", count=count)
+    tracking_no = case.tracking_no if case else None
+    return [message(f"{key}:h{c.handler_id}:email", "email", c.email, mail, event, tracking_no) if c.email
+            else message(f"{key}:h{c.handler_id}:sms", "sms", c.phone or "", sms, event, tracking_no)
+            for c in contacts]
 
 
 def notify_handlers(svc: CaseService, s: Session, department: str, event: str, key: str,
                     case: Submission | None, link_path: str = "",
                     count: tuple[int, int, int] = (0, 0, 0), base_url: str = "") -> int:
-    """Queue one message per handler of ``department``: email if set, else SMS."""
-    sent = 0
-    for handler, contact in handler_contacts(s, department):
-        sms, mail = messages.handler_event(
-            svc.county, event, case.tracking_no if case else "", case.kind if case else "",
-            case.due_date.isoformat() if case else "", link=(base_url + link_path) if link_path else "",
-            count=count)
-        if contact.email:
-            enqueue(s, f"{key}:h{handler.id}:email", "email", contact.email, mail, event,
-                    case.tracking_no if case else None)
-        else:
-            assert contact.phone is not None
-            enqueue(s, f"{key}:h{handler.id}:sms", "sms", contact.phone, sms, event,
-                    case.tracking_no if case else None)
-        sent += 1
-    return sent
+    """Queue one message per handler of ``department``; how many."""
+    rows = handler_messages(svc, s, department, event, key, case, link_path, count, base_url)
+    enqueue_many(s, rows)
+    return len(rows)
 
 
 class EventNotifier:
@@ -81,24 +96,24 @@ class EventNotifier:
         key = f"ev{audit_id}"
         base = str(self.config.get("SERVICE_URL") or "").rstrip("/")
         link = f"/handler/cases/{case.tracking_no}"
+        rows: list[dict[str, Any]] = []
         if action == "submit":
-            wanted = bool(detail.get("notify_sms")) and citizen_phone(case) is not None
-            if wanted:
+            phone = citizen_phone(case)
+            if detail.get("notify_sms") and phone is not None:
                 s.add(CitizenNotice(tracking_no=case.tracking_no, notify_sms=True))
-                phone = citizen_phone(case)
-                assert phone is not None
-                enqueue(s, f"{key}:citizen", "sms", phone,
-                        messages.receipt(self.svc.county, case.tracking_no, case.query_code,
-                                         case.due_date.isoformat()), "receipt", case.tracking_no)
-            notify_handlers(self.svc, s, case.department, "new_case", key, case, link, base_url=base)
+                rows.append(message(f"{key}:citizen", "sms", phone,
+                                    messages.receipt(self.svc.county, case.tracking_no, case.query_code,
+                                                     case.due_date.isoformat()), "receipt", case.tracking_no))
+            rows += handler_messages(self.svc, s, case.department, "new_case", key, case, link, base_url=base)
         elif action == "transfer":
-            notify_handlers(self.svc, s, case.department, "transfer", key, case, link, base_url=base)
+            rows += handler_messages(self.svc, s, case.department, "transfer", key, case, link, base_url=base)
         if action in CITIZEN_ACTIONS and self._wants_sms(s, case):
             phone = citizen_phone(case)
             if phone is not None:
                 text = messages.citizen_event(self.svc.county, CITIZEN_ACTIONS[action], case.tracking_no,
                                               case.due_date.isoformat())
-                enqueue(s, f"{key}:citizen", "sms", phone, text, CITIZEN_ACTIONS[action], case.tracking_no)
+                rows.append(message(f"{key}:citizen", "sms", phone, text, CITIZEN_ACTIONS[action], case.tracking_no))
+        enqueue_many(s, rows)
 
     def _wants_sms(self, s: Session, case: Submission) -> bool:
         notice = s.get(CitizenNotice, case.tracking_no)

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,18 +43,31 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_INSERT = {name: insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+           for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+def message(dedupe_key: str, channel: str, recipient: str, text: Text, event: str,
+            tracking_no: str | None = None) -> dict[str, Any]:
+    """The row of one message, for ``enqueue_many``."""
+    now = utcnow()
+    return {"dedupe_key": dedupe_key[:160], "channel": channel, "recipient": recipient,
+            "subject": text.subject[:200], "body": text.body, "redacted": text.redacted,
+            "event": event, "tracking_no": tracking_no, "status": "pending", "attempts": 0,
+            "created_at": now, "next_at": now}
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Queue messages in the caller's transaction; a dedupe key already queued is skipped.
+    One prepared statement (built once) executed with every row: cheap inside a submission."""
+    if rows:
+        session.execute(_INSERT[session.get_bind().dialect.name], rows)
+
+
 def enqueue(session: Session, dedupe_key: str, channel: str, recipient: str, text: Text,
             event: str, tracking_no: str | None = None) -> None:
     """Queue one message in the caller's transaction (skipped if the key is queued already)."""
-    now = utcnow()
-    values = {"dedupe_key": dedupe_key[:160], "channel": channel, "recipient": recipient,
-              "subject": text.subject[:200], "body": text.body, "redacted": text.redacted,
-              "event": event, "tracking_no": tracking_no, "status": "pending", "attempts": 0,
-              "created_at": now, "next_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]))
+    enqueue_many(session, [message(dedupe_key, channel, recipient, text, event, tracking_no)])
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -135,29 +148,48 @@ class Sender:
         by_id = {m.id: m for m in claimed}
         now = utcnow()
         final: list[str] = []
+        updates: list[dict[str, Any]] = []
+        attempts: list[dict[str, Any]] = []
         with self.db.write() as s:
+            token = claimed[0].claim_token
+            # still ours? (a sender slower than its lease has been taken over: record only)
+            owned = set(s.scalars(select(OutboxMessage.id).where(
+                OutboxMessage.id.in_(list(by_id)), OutboxMessage.claim_token == token,
+                OutboxMessage.status == "sending")))
             for o in outcomes:
                 message = by_id[o.message_id]
                 outcome = o.result.outcome
                 if outcome == "retry" and o.attempt >= self.max_attempts:
                     outcome = "failed"
-                values: dict[str, Any] = {"attempts": o.attempt, "claimed_until": None, "claim_token": None}
+                row = {"mid": o.message_id, "p_status": outcome, "p_attempts": o.attempt,
+                       "p_next_at": message.next_at, "p_delivered_at": None, "p_body": message.body,
+                       "p_last_error": o.result.detail[:300]}
                 if outcome == "delivered":
                     # the query code is not kept once it has been delivered
-                    values.update(status="delivered", delivered_at=now, body=message.redacted, last_error=None)
+                    row.update(p_delivered_at=now, p_body=message.redacted, p_last_error=None)
                 elif outcome == "retry":
                     delay = min(MAX_BACKOFF, self.backoff * 2 ** (o.attempt - 1))
-                    values.update(status="pending", next_at=now + dt.timedelta(seconds=delay),
-                                  last_error=o.result.detail[:300])
+                    row.update(p_status="pending", p_next_at=now + dt.timedelta(seconds=delay))
                 else:
-                    values.update(status="failed", last_error=o.result.detail[:300])
                     log.warning("notification %s (%s) failed after %s attempt(s): %s",
                                 message.id, message.event, o.attempt, o.result.detail)
-                changed = s.execute(update(OutboxMessage).where(
-                    OutboxMessage.id == o.message_id, OutboxMessage.claim_token == message.claim_token,
-                    OutboxMessage.status == "sending").values(**values)).rowcount
-                s.add(OutboxAttempt(message_id=o.message_id, at=now, attempt=o.attempt,
-                                    transport=o.transport, outcome=outcome if changed else f"{outcome}*",
-                                    detail=o.result.detail[:300], duration_ms=o.duration_ms))
+                if o.message_id in owned:
+                    updates.append(row)
+                attempts.append({"message_id": o.message_id, "at": now, "attempt": o.attempt,
+                                 "transport": o.transport, "duration_ms": o.duration_ms,
+                                 "outcome": outcome if o.message_id in owned else f"{outcome}*",
+                                 "detail": o.result.detail[:300]})
                 final.append(outcome)
+            if updates:
+                s.execute(_RESULT, updates)
+            s.execute(insert(OutboxAttempt.__table__), attempts)
         return final
+
+
+# one statement for every result of a batch (executemany)
+_T = OutboxMessage.__table__
+_RESULT = (update(_T).where(_T.c.id == bindparam("mid"))
+           .values(status=bindparam("p_status"), attempts=bindparam("p_attempts"),
+                   next_at=bindparam("p_next_at"), delivered_at=bindparam("p_delivered_at"),
+                   body=bindparam("p_body"), last_error=bindparam("p_last_error"),
+                   claimed_until=None, claim_token=None))

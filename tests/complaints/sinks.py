@@ -26,8 +26,9 @@ class HttpSink:
     to the first ``fail_first`` requests; waits ``delay`` seconds per request."""
 
     def __init__(self, status: int = 200, fail_first: int = 0, delay: float = 0.0,
-                 answer: dict[str, Any] | None = None):
+                 answer: dict[str, Any] | None = None, on_receive: Any = None):
         self.status, self.fail_first, self.delay = status, fail_first, delay
+        self.on_receive = on_receive
         self.answer = answer or {"ok": True}
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -36,6 +37,10 @@ class HttpSink:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()  # answer at once, as a real server does (no Nagle delay)
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -49,6 +54,8 @@ class HttpSink:
                     failing = sink.fail_first > 0
                     if failing:
                         sink.fail_first -= 1
+                    elif sink.on_receive is not None:
+                        sink.on_receive(str(body.get("id") or body.get("uid")))
                     else:
                         sink.received.append(body)
                         sink.headers.append(dict(self.headers))
@@ -81,7 +88,7 @@ class HttpSink:
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_receive: Any = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[email.message.EmailMessage] = []
@@ -90,6 +97,12 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                if on_receive is not None:  # just the id: cheap, for the bench
+                    head = envelope.content.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+                    ident = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
+                                  if line.lower().startswith("x-yikatong-id:")), "")
+                    on_receive(ident)
+                    return "250 OK"
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with sink.lock:
                     sink.messages.append(message)  # type: ignore[arg-type]
@@ -105,3 +118,29 @@ class SmtpSink:
 
     def close(self) -> None:
         self.controller.stop()
+
+
+def main() -> None:
+    """``python -m tests.complaints.sinks http|smtp OUT``: a sink in a process of its own
+    (as a real gateway is), appending each received id to OUT; prints its address."""
+    import sys
+    kind, out_path = sys.argv[1], sys.argv[2]
+    out = open(out_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the process
+    lock = threading.Lock()
+
+    def record(ident: str) -> None:
+        with lock:
+            out.write(ident + "\n")
+
+    sink: HttpSink | SmtpSink
+    if kind == "http":
+        sink = HttpSink(on_receive=record)
+        print(sink.url, flush=True)
+    else:
+        sink = SmtpSink(on_receive=record)
+        print(sink.port, flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -132,7 +132,7 @@ def test_gateway_down_is_retried_until_the_last_attempt(app_factory) -> None:  #
     assert sender.run_once() == {"delivered": 0, "retry": 0, "failed": 1}
     sender.close()
     assert [(a.outcome, a.detail) for a in rows(app, OutboxAttempt)] == [
-        ("retry", "ConnectionError"), ("failed", "ConnectionError")]
+        ("retry", "NewConnectionError"), ("failed", "NewConnectionError")]
 
 
 def test_yunpian_adapter_posts_its_documented_form(app_factory) -> None:  # type: ignore[no-untyped-def]
