@@ -3,7 +3,7 @@
 Figures, not pass/fail: the budgets live in the issues and the numbers go in the notes.
   python bench/run.py                 pipeline at 100,000 records, search, audit, complaints
   python bench/run.py --full          also the pipeline at 1,000,000 records
-  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints
+  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints | notify
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
-    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints"])
+    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints", "notify"])
     parser.add_argument("--site", type=Path, help="Lighthouse this built site (default: bench/out/site-100000, "
                         "built if missing; rebuild it after changing the site)")
     args = parser.parse_args()
@@ -174,7 +174,7 @@ def main() -> int:
             bench_build(100_000)
         print("\n## Lighthouse 12.2.3, mobile preset\n" + table(bench_lighthouse(site)), flush=True)
     for part, module in (("search", "bench.search_bench"), ("audit", "bench.audit_bench"),
-                         ("complaints", "bench.complaints_bench")):
+                         ("complaints", "bench.complaints_bench"), ("notify", "bench.notify_bench")):
         if want(part):
             print(f"\n## {part}", flush=True)
             __import__(module, fromlist=["main"]).main([] if not args.full or part != "search" else ["--full"])

@@ -68,14 +68,16 @@ def notify(loop: bool, quiet: bool) -> None:
             if time.monotonic() >= next_scan:
                 try:
                     scheduler.run()
-                except Exception:  # noqa: BLE001 - a bad scan must not stop deliveries
-                    log.exception("reminder/escalation scan failed")
+                except Exception as exc:  # noqa: BLE001 - a bad scan must not stop deliveries
+                    # the class only: a database error's text may quote parameters (phones)
+                    log.error("reminder/escalation scan failed: %s", type(exc).__name__)
                 next_scan = time.monotonic() + interval
             try:
                 sent = sender.run_once(limit=sender.batch * 20)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting; try again
-                log.exception("outbox delivery failed")
+            except Exception as exc:  # noqa: BLE001 - e.g. the database restarting; try again
+                log.error("outbox delivery failed: %s", type(exc).__name__)
                 sent = {}
+                time.sleep(1)
             if not any(sent.values()):
                 time.sleep(1)
     finally:

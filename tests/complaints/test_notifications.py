@@ -214,7 +214,7 @@ def test_overdue_case_is_escalated_until_closed(app, client, tmp_path) -> None: 
     assert item.select_one(".late").get_text() == "超期 2 天"
     assert [(m["to"], m["subject"]) for m in emails(tmp_path)] == [("w***@example.gov.cn", f"{SIGNATURE}督办：投诉 {no}")]
     page = BeautifulSoup(office.get(f"/handler/cases/{no}").get_data(as_text=True), "html.parser")
-    assert page.select_one("#read-only") is not None  # the office reads, the department acts
+    assert page.select_one("#read-only").get_text() == "督办事项，只读（由集贤县农业农村局办理）。"
     stats = client.get("/api/v1/stats").get_json()
     assert (stats["by_department"]["nyncj"]["overdue"], stats["by_department"]["nyncj"]["escalated"]) == (1, 1)
     assert (stats["overdue"], stats["escalated"]) == (1, 1)

@@ -232,3 +232,16 @@ def test_sigkill_of_the_sender_loses_nothing_and_sends_nothing_twice(app_factory
     assert len(resent) <= 20
     delivered = [a.message_id for a in rows(app, OutboxAttempt) if a.outcome == "delivered"]
     assert sorted(delivered) == [m.id for m in messages]  # one delivered attempt per message
+
+
+@pytest.mark.postgres
+def test_outbox_on_postgres(app_factory, pg_url, gateway) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(DATABASE_URL=pg_url, SMS_GATEWAY_URL=gateway.url, NOTIFY_DIGEST_HOUR=24)
+    case = submit(app.test_client(), notify_sms=True)
+    queue_sms(app, f"ev0:{case['tracking_no']}")
+    queue_sms(app, f"ev0:{case['tracking_no']}")  # the same key again: skipped
+    result = app.test_cli_runner().invoke(args=["notify"])
+    assert "已投递 2 条" in result.output
+    receipt = next(r for r in gateway.received if r["id"] != f"ev0:{case['tracking_no']}")
+    assert receipt["text"].startswith(f"【集贤县惠民补贴】您的来信已登记，编号{case['tracking_no']}，查询码{case['query_code']}")
+    assert [m.status for m in rows(app, OutboxMessage)] == ["delivered", "delivered"]
