@@ -167,7 +167,7 @@ class Smtp:
         # compat32 MIMEText: the same wire format as EmailMessage at a fraction of the CPU
         mail = MIMEText(message.body, "plain", "utf-8")
         mail["From"], mail["To"] = self.sender, message.recipient
-        mail["Subject"] = Header(message.subject or message.body[:40], "utf-8")
+        mail["Subject"] = Header(message.subject or message.body[:40], "utf-8")  # type: ignore[assignment]
         mail["Date"] = email.utils.formatdate(localtime=False)
         digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:32]
         mail["Message-ID"] = f"<{digest}@yikatong>"

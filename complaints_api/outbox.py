@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -182,12 +182,12 @@ class Sender:
                 final.append(outcome)
             if updates:
                 s.execute(_RESULT, updates)
-            s.execute(insert(OutboxAttempt.__table__), attempts)
+            s.execute(insert(OutboxAttempt.__table__), attempts)  # type: ignore[arg-type]
         return final
 
 
 # one statement for every result of a batch (executemany)
-_T = OutboxMessage.__table__
+_T: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _RESULT = (update(_T).where(_T.c.id == bindparam("mid"))
            .values(status=bindparam("p_status"), attempts=bindparam("p_attempts"),
                    next_at=bindparam("p_next_at"), delivered_at=bindparam("p_delivered_at"),
