@@ -28,17 +28,21 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "请安装 Debian 的 chromium 包 (sudo apt-get install chromium)"; fi; }
 
-# Demo staff accounts (local only): one handler per busy department, 纪委监委, an auditor.
-DEMO_HANDLERS := nyncj:handler mzj:handler czj:handler jwjw:handler sjj:auditor
+# Demo staff accounts (local only): one handler per busy department, the 领导专班办公室 (督办),
+# 纪委监委, an auditor. Each gets a demo email address: messages land in instance/notifications.log.
+DEMO_HANDLERS := nyncj:handler mzj:handler czj:handler czjlzb:handler jwjw:handler sjj:auditor
 
 demo: install
 	$(BIN)/yikatong build --data data --out site
 	$(BIN)/flask --app complaints_api init-db
 	@for pair in $(DEMO_HANDLERS); do dept=$${pair%%:*}; role=$${pair##*:}; \
 	  echo "demo-$$dept-2026" | $(BIN)/flask --app complaints_api create-handler --username demo-$$dept \
-	    --department $$dept --role $$role --password-stdin >/dev/null 2>&1 || true; done
+	    --department $$dept --role $$role --email demo-$$dept@example.invalid --password-stdin >/dev/null 2>&1 || true; done
 	@echo "演示账号（仅限本机）：demo-nyncj / demo-nyncj-2026 等，办理页面 http://127.0.0.1:$(PORT)/handler/login"
-	SESSION_COOKIE_SECURE=false $(BIN)/yikatong serve --site site --port $(PORT)
+	@echo "通知（短信、邮件）未配置网关时写入 instance/notifications.log；notify --loop 与服务一同运行。"
+	$(BIN)/flask --app complaints_api notify --loop --quiet & NOTIFY_PID=$$!; \
+	  trap 'kill $$NOTIFY_PID 2>/dev/null' EXIT INT TERM; \
+	  SESSION_COOKIE_SECURE=false $(BIN)/yikatong serve --site site --port $(PORT)
 
 test: install chromium
 	$(BIN)/python -m pytest -q -n 2

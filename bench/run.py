@@ -3,7 +3,7 @@
 Figures, not pass/fail: the budgets live in the issues and the numbers go in the notes.
   python bench/run.py                 quick: 100,000 records (build, Lighthouse, search, audit), complaints
   python bench/run.py --full          also 1,000,000 records (build, search, audit)
-  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints
+  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints | province | notify
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
-    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints", "province"])
+    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints", "province", "notify"])
     parser.add_argument("--site", type=Path, help="Lighthouse this built site (default: bench/out/site-100000, "
                         "built if missing; rebuild it after changing the site)")
     args = parser.parse_args()
@@ -193,7 +193,8 @@ def main() -> int:
     for part, module, argv in (("search", "bench.search_bench", ["--sizes", sizes]),
                                ("audit", "bench.audit_bench", ["--sizes", *sizes.split(",")]),
                                ("complaints", "bench.complaints_bench", []),
-                               ("province", "bench.province_bench", [])):
+                               ("province", "bench.province_bench", []),
+                               ("notify", "bench.notify_bench", [])):
         if want(part):
             print(f"\n## {part}", flush=True)
             __import__(module, fromlist=["main"]).main(argv)

@@ -63,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.protect(app)
     errors.register(app)
     cli.register(app)
+    from . import notifications
+    notifications.init_app(app, service)
     app.after_request(_security_headers)
     _proxy_fix(app)
     return app

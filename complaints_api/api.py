@@ -103,7 +103,8 @@ def _answer(result: dict[str, Any], data: dict[str, Any]) -> Response:
 
 @bp.get("/stats")
 def stats() -> Response:
-    return jsonify(service().stats())
+    from .escalation import with_escalations
+    return jsonify(with_escalations(service(), service().stats()))
 
 
 @bp.get("/openapi.json")

@@ -144,6 +144,10 @@ class CaseService:
         self._warned_years: set[int] = set()
         self.duplicate_window = 0  # seconds; set from DUPLICATE_WINDOW_SECONDS
         self.code_guard: Any = None  # per-case failure limit (limits.CodeGuard)
+        # called in the write transaction after each case's audit row (notifications)
+        self.event_hooks: list[Callable[..., None]] = []
+        # extra read access to a case (e.g. the supervising office of an escalated case)
+        self.visibility_hooks: list[Callable[[Submission, Actor], bool]] = []
 
     def now(self) -> dt.datetime:
         """The current time, on ``today()``'s date (so a fixed TODAY moves the log too)."""
@@ -226,7 +230,8 @@ class CaseService:
             if routed.cc:
                 note += "，抄送" + "、".join(d.name for d in routed.cc)
             self._audit(s, CITIZEN, "submit", case, None, "submitted", note=note, public=True,
-                        target=routed.target, department=routed.department.code)
+                        target=routed.target, department=routed.department.code,
+                        notify_sms=getattr(inp, "notify_sms", False) or None)
         self.warn_unknown_years()
         return case, True
 
@@ -371,7 +376,9 @@ class CaseService:
             return True
         if self.supervises(actor):
             return True  # 纪委监委 read every department's cases (supervision, read-only)
-        return case.kind != "report" and f",{actor.department}," in (case.cc or "")
+        if case.kind != "report" and f",{actor.department}," in (case.cc or ""):
+            return True
+        return any(hook(case, actor) for hook in self.visibility_hooks)
 
     def supervises(self, actor: Actor) -> bool:
         """纪委监委 handlers supervise every department: read-only view of all queues."""
@@ -623,10 +630,15 @@ class CaseService:
 
     def _audit(self, s: Session, actor: Actor, action: str, case: Submission,
                before: str | None, after: str | None, public: bool = False, **detail: Any) -> None:
-        s.add(AuditEntry(at=self.now(), actor=actor.name[:100],
-                         actor_department=actor.department, action=action,
-                         tracking_no=case.tracking_no, from_state=before, to_state=after,
-                         detail=_json(detail), public=public, source=request_source()))
+        entry = AuditEntry(at=self.now(), actor=actor.name[:100],
+                           actor_department=actor.department, action=action,
+                           tracking_no=case.tracking_no, from_state=before, to_state=after,
+                           detail=_json(detail), public=public, source=request_source())
+        s.add(entry)
+        if self.event_hooks:
+            s.flush()  # the entry's id keys the messages this event causes
+            for hook in self.event_hooks:
+                hook(s, actor, action, case, entry.id, detail)
 
 
 def action_label(action: str) -> str:

@@ -106,3 +106,10 @@ def load_settings(environ: Mapping[str, str] | None = None,
             value = overrides[setting.name]
         values[setting.name] = value if value is None else setting.parse(value)
     return values
+
+
+# Notification settings (issue 14) live in their own module; appended here so that
+# SETTINGS stays the one list every lookup and the README check read.
+from .notify_settings import NOTIFY_SETTINGS  # noqa: E402
+
+SETTINGS += NOTIFY_SETTINGS

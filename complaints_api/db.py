@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
+from . import notify_models  # noqa: F401  (registers the notification tables)
 from .models import Base
 
 SQLITE_TRIGGERS = (

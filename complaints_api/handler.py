@@ -240,7 +240,7 @@ def _render_case(case: Submission, revealed: bool = False, errors: list[tuple[st
         actions=allowed_actions(case.kind, case.state, case.extended) if can_act else [],
         identity_allowed=svc.identity_allowed(case, me), revealed=revealed,
         vaulted=is_vaulted(case), hidden=hidden, hidden_text=HIDDEN,
-        cc_reader=f",{me.department}," in (case.cc or ""),
+        cc_reader=f",{me.department}," in (case.cc or ""), supervisor=svc.supervises(me),
         program=svc.county.programs.get(case.program or ""),
         record_url=_record_url(case), templates=templates, reply_text=reply_text,
         errors=errors or [], history=[_history_row(e, hidden) for e in history],

@@ -58,6 +58,8 @@ def _submission_input(county: County) -> dict[str, Any]:
             "phone": {"type": NULLABLE_TEXT, "maxLength": 40,
                       "description": "11 位手机号或带区号的固定电话"},
             "anonymous": {"type": ["boolean", "null"], "description": "匿名：不保存姓名和电话"},
+            "notify_sms": {"type": ["boolean", "null"],
+                           "description": "短信通知我（须填手机号；匿名时不发送）"},
         },
     }
 
@@ -187,9 +189,11 @@ def openapi_document(county: County) -> dict[str, Any]:
                                   "type": "object", "required": ["name", "total", "open", "overdue", "on_time_rate"],
                                   "properties": {"name": {"type": "string"}, "total": {"type": "integer"},
                                                  "open": {"type": "integer"}, "overdue": {"type": "integer"},
+                                                 "escalated": {"type": "integer", "description": "督办中（未办结）"},
                                                  "on_time_rate": {"type": ["number", "null"]}}}},
                               "on_time_rate": {"type": ["number", "null"],
-                                               "description": "按期答复或告知的比例；超期未办的计为未按期"}}},
+                                               "description": "按期答复或告知的比例；超期未办的计为未按期"},
+                              "overdue": {"type": "integer"}, "escalated": {"type": "integer"}}},
             },
         },
     }

@@ -152,6 +152,7 @@ class SubmissionInput:
     name: str | None
     phone: str | None
     anonymous: bool
+    notify_sms: bool = False  # 短信通知我 (needs a mobile number; never when anonymous)
 
 
 def parse_submission(data: dict[str, Any], county: County) -> SubmissionInput:
@@ -174,12 +175,15 @@ def parse_submission(data: dict[str, Any], county: County) -> SubmissionInput:
     anonymous = f.flag("anonymous", "匿名")
     name = f.text("name", "姓名")
     phone = _phone(f)
+    notify_sms = f.flag("notify_sms", "短信通知") and not anonymous
+    if notify_sms and not (phone and MOBILE.match(phone)) and all(n != "phone" for n, _ in f.errors):
+        f.errors.append(("phone", "选择短信通知时，请填写11位手机号码。"))
     f.done()
     assert kind is not None and subject is not None and body is not None
     if anonymous:
         name = phone = None
     return SubmissionInput(kind, category, program, township, village, record_ref,
-                           subject, body, name, phone, anonymous)
+                           subject, body, name, phone, anonymous, notify_sms)
 
 
 def _program(f: Fields, county: County) -> str | None:

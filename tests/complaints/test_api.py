@@ -197,7 +197,8 @@ def test_stats_counts_and_on_time_rate(client) -> None:
     assert stats["total"] == 2
     assert stats["by_kind"] == {"complaint": 1, "disclosure_request": 0, "inquiry": 1, "report": 0}
     assert stats["by_state"]["submitted"] == 2
-    assert stats["by_department"]["mzj"] == {"name": "集贤县民政局", "total": 1, "open": 1, "overdue": 0, "on_time_rate": None}
+    assert stats["by_department"]["mzj"] == {"name": "集贤县民政局", "total": 1, "open": 1, "overdue": 0,
+                                           "escalated": 0, "on_time_rate": None}
     assert stats["on_time_rate"] is None
 
 

@@ -12,7 +12,7 @@ from generator.render.env import environment
 from tests.conftest import phone_tab, static_server
 
 API_FIELDS = {"kind", "category", "program", "township", "village", "record_ref", "subject",
-              "body", "name", "phone", "anonymous"}
+              "body", "name", "phone", "anonymous", "notify_sms"}
 
 
 def render_text(name: str, **context) -> str:

@@ -16,6 +16,7 @@ COUNTY: dict[str, Any] = {
     "title": "集贤县惠民惠农财政补贴资金“一卡通”公开平台",
     "supervision_phone": "0469-4623100",
     "supervision_address": "集贤县福利镇财政局一楼 惠民惠农补贴监督举报受理窗口",
+    "sms_signature": "【集贤县惠民补贴】",  # starts every SMS of the complaints service
 }
 
 # (code, name, villages) — codes follow the county's 9-digit township codes.
@@ -33,6 +34,8 @@ TOWNSHIPS = (
 # code, full name, short name, phone, roles, kind
 DEPARTMENTS: tuple[tuple[str, str, str, str, list[str], str], ...] = (
     ("czj", "集贤县财政局", "财政局", "0469-4621201", ["finance", "triage"], "department"),
+    # the seed plan's 领导专班办公室: overdue complaints are escalated to it (督办)
+    ("czjlzb", "集贤县财政局领导专班办公室", "领导专班办公室", "0469-4621202", ["supervision"], "department"),
     ("nyncj", "集贤县农业农村局", "农业农村局", "0469-4621302", [], "department"),
     ("mzj", "集贤县民政局", "民政局", "0469-4621403", [], "department"),
     ("rsj", "集贤县人力资源和社会保障局", "人社局", "0469-4621504", [], "department"),
