@@ -27,6 +27,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
+@pytest.mark.slow
 def test_api_conforms_to_openapi(app) -> None:
     """Bounded: 20 generated requests per operation and mode, derandomized (repeatable).
 
