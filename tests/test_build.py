@@ -114,6 +114,7 @@ def _edit_first_row(data: Path, column: str, value: str) -> Path:
     return records
 
 
+@pytest.mark.slow
 def test_a_planted_leak_never_reaches_the_output(data_copy: Path, tmp_path: Path) -> None:
     """An ID in 备注 and a phone in an unknown column: both stay out of every published byte."""
     other_id = load_batches(data_copy).records.iloc[1]["id_number"]
@@ -129,6 +130,7 @@ def test_a_planted_leak_never_reaches_the_output(data_copy: Path, tmp_path: Path
     assert scan_site(out, data_copy) == []
 
 
+@pytest.mark.slow
 def test_leak_found_refuses_to_publish_and_keeps_the_previous_site(data_copy: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
@@ -160,6 +162,7 @@ def _digest(site: Path) -> dict[str, str]:
             for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_same_input_gives_byte_identical_output(built_site: Path, sample_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(sample_dir, data)

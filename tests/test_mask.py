@@ -68,3 +68,14 @@ def test_masked_id_never_reveals_more_than_ten_digits_or_the_birth_date(born, se
 def test_scrub_leaves_no_run_of_six_digits(noise: str, words: str) -> None:
     scrubbed = scrub_text(words + noise + words)
     assert not re.search(r"[0-9]([\s\-]?[0-9]){5}", scrubbed)
+
+
+def test_only_declared_public_columns_leave_the_masker(sample_dir) -> None:
+    from generator.core.schema import PUBLIC_COLUMNS
+    from generator.ingest.validate import validate_data
+    from generator.privacy.mask import mask_records
+
+    result = validate_data(sample_dir)
+    public = mask_records(result.records, result.county)
+    assert tuple(public.columns) == PUBLIC_COLUMNS
+    assert not {"name", "id_number", "card_number", "remark", "phone"} & set(public.columns)

@@ -346,6 +346,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     return out, public
 
 
+@pytest.mark.slow
 def test_every_query_stays_inside_the_budget(big: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
     site, public = big
     names = public.loc[~public["sensitive"], "name_shown"].drop_duplicates().iloc[:5].tolist()
@@ -361,6 +362,7 @@ def test_every_query_stays_inside_the_budget(big: tuple[Path, pd.DataFrame], tmp
         assert q["records"], q["q"]
 
 
+@pytest.mark.slow
 def test_hot_surname_is_split_and_truncated(big: tuple[Path, pd.DataFrame], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """With small shards, 王 spans many: the query reads two and says there is more."""
@@ -386,6 +388,7 @@ def test_shards_compress_below_the_cap(big: tuple[Path, pd.DataFrame]) -> None:
 
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.DataFrame], tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Forked workers build a big county's shards; the output is what one process writes."""

@@ -36,8 +36,11 @@ RECORD_COLUMNS = PROVENANCE_COLUMNS + tuple(HEADER_ALIASES)
 # Canonical column → the default header used in templates and downloads.
 DEFAULT_HEADERS: dict[str, str] = {key: aliases[0] for key, aliases in HEADER_ALIASES.items()}
 
-# Columns that may appear in any published output, after masking (see mask.py).
+# The only columns that leave the masker (generator.privacy.mask.mask_records): every page,
+# download, search shard and statistic is made from these. Raw name, ID, card and remark
+# columns are not among them.
 PUBLIC_COLUMNS = (
-    "ref", "name_shown", "id_shown", "card_shown", "township", "village", "group",
-    "quantity", "standard", "amount", "paid_on", "pay_status", "remark_shown",
+    "ref", "batch_id", "program", "period", "year", "township", "village", "group",
+    "quantity", "standard", "amount", "paid_on", "pay_status",
+    "name_shown", "id_shown", "card_shown", "remark_shown", "sensitive",
 )

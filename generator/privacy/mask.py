@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from generator.core.county import County, Disclosure
+from generator.core.schema import PUBLIC_COLUMNS
 
 MAX_ID_HEAD = 6
 MAX_ID_TAIL = 4
@@ -115,7 +116,7 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
     out["card_shown"] = pd.Series(cards, index=records.index, dtype="str")
     out["remark_shown"] = records["remark"].map(scrub_text)
     out["sensitive"] = records["program"].map(lambda p: _policy(county, p).sensitive)
-    return out
+    return out[list(PUBLIC_COLUMNS)]  # nothing undeclared leaves the masker
 
 
 def _mask_ids(ids: pd.Series, policy: Disclosure) -> list[str]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # SIGKILL under load: seconds of real traffic
+
 ROOT = Path(__file__).parents[2]
 
 

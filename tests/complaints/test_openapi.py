@@ -34,6 +34,7 @@ def backend_app(request, app_factory):
     return app_factory()
 
 
+@pytest.mark.slow
 def test_api_conforms_to_openapi(backend_app) -> None:
     """Bounded: 20 generated requests per operation and mode, derandomized (repeatable),
     on SQLite and on PostgreSQL.
