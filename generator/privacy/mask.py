@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from generator.core.county import County, Disclosure
-from generator.privacy.normalise import digit_runs, nfkc
+from generator.privacy.normalise import digit_runs
 
 MAX_ID_HEAD = 6
 MAX_ID_TAIL = 4
@@ -28,7 +28,7 @@ COMPOUND_SURNAMES = frozenset(
 SCRUB_MIN_DIGITS = 6
 REDACTED = "〔已隐去〕"
 # a full date (a birth date, most likely) in free text, after ``normalise_numbers``-style NFKC
-_FULL_DATE = re.compile(r"(?:1[89]|20)\d\d\s*[年./\-]\s*[01]?\d\s*[月./\-]\s*[0-3]?\d\s*日?")
+_FULL_DATE = re.compile(r"(?:1[89]|20|１[８９]|２０)[\d０-９]{2}\s*[年./\-．－]\s*[\d０-９]{1,2}\s*[月./\-．－]\s*[\d０-９]{1,2}\s*日?")
 _DOTS = "·•・"
 
 
@@ -95,7 +95,7 @@ def scrub_text(text: str) -> str:
     """
     if not text:
         return text
-    text = _FULL_DATE.sub(REDACTED, nfkc(text))
+    text = _FULL_DATE.sub(REDACTED, text)
     out, last = [], 0
     for start, end, digits in digit_runs(text, SCRUB_MIN_DIGITS):
         out.append(text[last:start])

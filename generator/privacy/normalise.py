@@ -32,7 +32,7 @@ SEPARATORS = (
 )
 _DIGIT_CLASS = "0-9" + "".join(CHINESE_DIGITS)
 # NFKC is applied first, so full-width digits are already ASCII here
-_RUN = re.compile(f"[{_DIGIT_CLASS}](?:[{re.escape(SEPARATORS)}]*[{_DIGIT_CLASS}])*")
+_RUN = re.compile(f"[{_DIGIT_CLASS}](?:[{re.escape(SEPARATORS)}]*[{_DIGIT_CLASS}])*(?:[{re.escape(SEPARATORS)}]*[Xx](?![A-Za-z]))?")
 _TO_ASCII = str.maketrans(CHINESE_DIGITS)
 _NFKC_NEEDED = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 
@@ -45,21 +45,31 @@ def nfkc(text: str) -> str:
 def digit_runs(text: str, min_digits: int = 1) -> Iterator[tuple[int, int, str]]:
     """(start, end, digits) for every number a reader would read in `text`.
 
-    `start`/`end` index ``nfkc(text)`` (NFKC keeps every CJK character and digit in place,
-    but may change lengths for other characters; callers that replace use the same string).
+    `start`/`end` index the original `text`; `digits` is ASCII (a trailing ID ``X`` kept).
+    Each character is NFKC-normalised on its own so that spans map back one to one.
     """
-    for match in _RUN.finditer(text):
-        digits = "".join(ch for ch in match.group().translate(_TO_ASCII) if ch.isdigit())
-        if len(digits) >= min_digits:
-            yield match.start(), match.end(), digits
+    if _NFKC_NEEDED.search(text):
+        pieces = [unicodedata.normalize("NFKC", ch) for ch in text]
+        origin = [i for i, piece in enumerate(pieces) for _ in piece] + [len(text)]
+        normal = "".join(pieces)
+    else:
+        origin, normal = None, text
+    for match in _RUN.finditer(normal):
+        digits = "".join(ch for ch in match.group().translate(_TO_ASCII) if ch.isdigit() or ch in "Xx").upper()
+        if len(digits.rstrip("X")) >= min_digits:
+            if origin is None:
+                yield match.start(), match.end(), digits
+            else:
+                yield origin[match.start()], origin[match.end() - 1] + 1, digits
 
 
 def normalise_numbers(text: str) -> str:
     """`text` with every number written as plain ASCII digits (separators between digits gone)."""
     text = nfkc(text)
-    return _RUN.sub(lambda m: "".join(ch for ch in m.group().translate(_TO_ASCII) if ch.isdigit()), text)
+    return _RUN.sub(lambda m: "".join(ch for ch in m.group().translate(_TO_ASCII)
+                                      if ch.isdigit() or ch in "Xx").upper(), text)
 
 
 def longest_digit_run(text: str) -> int:
     """Length of the longest number in `text` as a reader would read it."""
-    return max((len(d) for _, _, d in digit_runs(nfkc(text))), default=0)
+    return max((len(d.rstrip("X")) for _, _, d in digit_runs(text)), default=0)
