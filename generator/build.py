@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from generator.core.workdays import WorkCalendar
 from generator.ingest.load import Batch
 from generator.ingest.validate import validate_data
 from generator.privacy.mask import mask_records
+from generator.privacy.provenance import locate_finding
 from generator.privacy.scan import scan_site
 from generator.publish.ledger import Publication, plan_publication, read_ledger, write_ledger
 from generator.publish.retention import drop_small_groups, small_groups
@@ -82,6 +84,9 @@ class BuildSummary:
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
+    `src_dir` (tests only) keeps the mkdocs sources somewhere else; by default they are in
+    the build's temporary directory and removed with it.
+
     Also keeps ``data/ledger.csv`` and the masked snapshots under ``data/published/`` —
     written only after the new site is in place.
     """
@@ -107,22 +112,18 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     summary.batches, summary.records = len(state.visible_ids), len(state.shown)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
-    own_src = src_dir is None
-    src = Path(src_dir) if src_dir is not None else out.parent / f".{out.name}.src-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    # every intermediate file (mkdocs sources, the site being built) lives in one temporary
+    # directory beside `out`: a refused or failed build removes it whole, nothing is left over
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    tmp, src = work / "site", Path(src_dir) if src_dir is not None else work / "src"
     try:
         _render_all(state, data_dir, src, tmp, summary)
         findings = scan_site(tmp, sensitive=result.sensitive_values)
         if findings:
-            raise LeakFound([str(f) for f in findings])
+            raise LeakFound([locate_finding(f, tmp, result) for f in findings])
         _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     finally:
-        if own_src:
-            shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     store.commit()
     write_ledger(data_dir, publication.ledger)
     summary.warnings.extend(calendar_warnings(calendar))

@@ -79,7 +79,7 @@ def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
     """完整构建：校验 → 交叉核对 → 脱敏 → 生成页面 → 搜索索引 → 泄露扫描。"""
     from generator.build import build_site
 
-    summary = build_site(data_dir, out, as_of=as_of, src_dir=Path("site_src"))
+    summary = build_site(data_dir, out, as_of=as_of)
     click.echo(summary.line())
 
 
