@@ -159,3 +159,25 @@ def _mask_ids(ids: pd.Series, policy: Disclosure) -> list[str]:
 def _policy(county: County, program: str) -> Disclosure:
     found = county.programs.get(program)
     return found.disclosure if found else Disclosure(name="partial", id_head=0, id_tail=0, sensitive=True)
+
+
+def refloor(frame: pd.DataFrame, county: County) -> pd.DataFrame:
+    """An earlier version's masked rows under today's floor (old snapshots, 更正 lists).
+
+    A snapshot keeps what an earlier build showed; every version must obey the floor as it is
+    now: no ID digit in a sensitive program, no 备注 unless the program opts in (scrubbed
+    again), names masked again (masking a masked name changes nothing else).
+    """
+    if frame.empty:
+        return frame
+    out = frame.copy()
+    for program, index in out.groupby("program", sort=False).indices.items():
+        policy = _policy(county, str(program))
+        rows = out.index[index]
+        if policy.sensitive:
+            out.loc[rows, "id_shown"] = out.loc[rows, "id_shown"].astype(str).str.replace(r"[0-9Xx]", "*", regex=True)
+        keep_remark = policy.remark and not policy.sensitive
+        out.loc[rows, "remark_shown"] = (out.loc[rows, "remark_shown"].astype(str).map(scrub_text)
+                                         if keep_remark else "")
+        out.loc[rows, "name_shown"] = [mask_name(str(n), policy.name) for n in out.loc[rows, "name_shown"]]
+    return out
