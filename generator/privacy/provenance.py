@@ -36,7 +36,8 @@ def _source(value: str, result: Any) -> str | None:
                 return f"{batch.meta_path} 中的 {key}"
     records: pd.DataFrame = result.records
     for column in _TEXT_COLUMNS:
-        if column not in records or records[column].dtype != object:
+        if column not in records or pd.api.types.is_numeric_dtype(records[column]) \
+                or pd.api.types.is_datetime64_any_dtype(records[column]):
             continue
         cells = records[column].astype(str)
         digits = cells.str.translate(_TO_ASCII).str.upper().str.replace(r"[^0-9X]", "", regex=True)

@@ -112,6 +112,7 @@ def scan_text(text: str | bytes, name: str, sensitive: set[str],
         lengths = value_lengths(sensitive)
     data = text.encode("utf-8") if isinstance(text, str) else text
     line, counted_to = 1, 0
+    found: set[str] = set()
     for match in _CANDIDATE.finditer(data):
         run = match.group().decode("ascii").upper()
         # count newlines incrementally: counting from 0 for every match is quadratic
@@ -119,8 +120,10 @@ def scan_text(text: str | bytes, name: str, sensitive: set[str],
         counted_to = match.start()
         finding = _classify(run, name, line, sensitive, lengths)
         if finding is not None:
+            found.add(finding.value)
             yield finding
-    yield from _reader_pass(data, name, sensitive, lengths)
+    # the second pass: only what the first did not already report in this file
+    yield from (f for f in _reader_pass(data, name, sensitive, lengths) if f.value not in found)
 
 
 def _classify(run: str, name: str, line: int, sensitive: set[str], lengths: Iterable[int],
@@ -141,7 +144,7 @@ def _classify(run: str, name: str, line: int, sensitive: set[str], lengths: Iter
 
 # ---------------------------------------------------------------- what a reader would read
 _D = "[0-9" + "".join(CHINESE_DIGITS) + "\uff10-\uff19]"
-_S = ("[ \t\r\n\f\v._'\\-\u00a0\u00ad\u00b7\u1680\u180e\u2000-\u2015\u2022\u2027\u2028\u2029"
+_S = ("[ \t._'\\-\u00a0\u00ad\u00b7\u1680\u180e\u2000-\u2015\u2022\u2027\u2028\u2029"
       "\u202f\u205f-\u2064\u2212\u3000\u3002\u30fb\u30fc\ufe58\ufe63\ufeff\uff0d\uff0e\uff3f\uff61\uff65]")
 _LOOSE = re.compile(f"{_D}(?:{_S}*{_D}){{10,}}(?:{_S}*[Xx\uff38\uff58])?")
 _ASCII_RUN = re.compile(r"[0-9]+[Xx]?")
