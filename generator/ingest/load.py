@@ -182,6 +182,13 @@ def read_records_file(path: Path, problems: list[Problem],
         problems.append(Problem(rel, 1, None, _no_header_message(grid)))
         return None
     raw_headers = [str(h) for h in grid.iloc[header_idx]]
+    if header_idx + 1 < len(grid):
+        above = {canonical_column(v) for v in raw_headers} - {None}
+        below = {canonical_column(v) for v in grid.iloc[header_idx + 1] if str(v).strip()} - {None}
+        if len(below - above) >= 2:  # column names in the row under the header: a two-row header
+            problems.append(Problem(rel, header_idx + 1, None, M["two_row_header"].format(
+                row=header_idx + 1, next=header_idx + 2)))
+            return None
     body = grid.iloc[header_idx + 1:]
     body = body[~_is_blank_or_total(body)]
     header_map: dict[str, str] = {}
@@ -304,6 +311,10 @@ def _read_xlsx(path: Path, rel: str, problems: list[Problem]) -> pd.DataFrame:
     for merged in ws.merged_cells.ranges:
         problems.append(Problem(rel, merged.min_row, _column_letter(merged.min_col - 1),
                                 M["xlsx_merged"].format(range=merged.coord)))
+        top = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for c in range(merged.min_col - 1, min(merged.max_col, len(grid[r]))):
+                grid[r][c] = top  # one message for the merge, not one "为空" per covered cell
     for r, row in enumerate(grid):
         dim = ws.row_dimensions.get(r + 1)
         if dim is not None and dim.hidden and any(v not in (None, "") for v in row):
