@@ -270,9 +270,10 @@ EVASIONS = [
     "电话139  1234  5678", "电话139.1234.5678", "电话139．1234．5678", "电话139—1234—5678",
     "电话139_1234_5678", "电话139,1234,5678", "电话1\u200b3\u200b9\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8",
     "电话一三九一二三四五六七八", "电话壹叁玖壹贰叁肆伍陆柒捌", "代领人 230521 19580916 118" + SPOUSE_ID[-1],
-    "生于1958年9月16日", "一级肢体残疾", "因病致贫", "=HYPERLINK(\"http://x.example/\",\"点击\")",
+    "补录 1958年9月16日", "=HYPERLINK(\"http://x.example/\",\"点击\")",
 ]
-WORDS = {"肢体残疾", "因病致贫", "幸福路", "1958年9月16日", "落选甲", "=HYPERLINK"}
+FACTS = ["一级肢体残疾", "因病致贫", "家住幸福路8号", "生于1958年9月16日"]  # never published: only in the sensitive program
+WORDS = {"肢体残疾", "因病致贫", "幸福路", "1958年9月16日", "落选甲"}
 
 
 def _secrets(rows: list[dict]) -> set[str]:
@@ -289,7 +290,8 @@ def _corpus(tmp_path: Path) -> tuple[Path, list[dict]]:
     gdzl["disclosure"]["remark"] = True
     (data / "programs" / "gdzl.yml").write_text(yaml.safe_dump(gdzl, allow_unicode=True), encoding="utf-8")
     full = [make_person(i, 备注=EVASIONS[i % len(EVASIONS)]) for i in range(len(EVASIONS))]
-    sensitive = [make_person(i, 备注=EVASIONS[-i - 1], 数量=3, 标准=420, 金额=1260) for i in range(len(EVASIONS))]
+    notes = EVASIONS + FACTS
+    sensitive = [make_person(i, 备注=notes[-i - 1], 数量=3, 标准=420, 金额=1260) for i in range(len(notes))]
     sensitive[0]["姓名"] = "木·沙"
     headers = ["身份证号（配偶）"] + HEADERS + ["联系电话", "组（家庭住址）", "说明（内部，勿公开）"]
     folder = data / "batches" / "2025" / "2025-03-nccb"
@@ -319,10 +321,11 @@ def test_hostile_corpus_builds_and_nothing_reaches_any_output_byte(tmp_path: Pat
     data, rows = _corpus(tmp_path)
     result = validate_data(data, as_of=AS_OF)
     assert result.problems == []
-    assert sorted(w.split(": ", 1)[1] for w in result.warnings) == [
+    assert {w.split(": ", 1)[1] for w in result.warnings} == {
         "列“组（家庭住址）”带有括号说明，不是“组”列，已忽略（不会公开）。如果这一列就是组，请把表头改为“组”。",
         "列“身份证号（配偶）”带有括号说明，不是“身份证号”列，已忽略（不会公开）。如果这一列就是身份证号，请把表头改为“身份证号”。",
-    ]
+        "列“说明（内部，勿公开）”带有括号说明，不是“备注”列，已忽略（不会公开）。如果这一列就是备注，请把表头改为“备注”。",
+    }
     site = tmp_path / "site"
     build_site(data, site, as_of=AS_OF)
     assert independent_scan(site, _secrets(rows), WORDS) == []
@@ -330,13 +333,27 @@ def test_hostile_corpus_builds_and_nothing_reaches_any_output_byte(tmp_path: Pat
     nccb_pages = list(site.glob("t/*/*/nccb-2025/index.html"))
     ids = [td.get_text() for page in nccb_pages for td in BeautifulSoup(page.read_text(encoding="utf-8"),
                                                                         "html.parser").select("td")]
-    assert ids and not any(re.fullmatch(r"\*+[0-9X]+", t) for t in ids)
+    id_cells = [t for t in ids if re.fullmatch(r"[*0-9X]{18}", t)]
+    assert id_cells and set("".join(id_cells)) == {"*"}
     assert "木·*" in "".join(p.read_text(encoding="utf-8") for p in nccb_pages)
     csv_text = "".join(p.read_text(encoding="utf-8-sig") for p in (site / "downloads").rglob("*.csv"))
-    assert "'=HYPERLINK" not in csv_text  # 备注 text is scrubbed or private: no formula anywhere
+    assert not re.search(r'(^|,)"?[=+@]', csv_text, re.M)  # no cell Excel would run as a formula
     assert "电话〔已隐去〕" in csv_text
     leftovers = [p for p in tmp_path.iterdir() if p.name not in ("data", "site")]
     assert leftovers == [] and not Path("site_src/docs").exists()
+
+
+@pytest.mark.parametrize("remark", ["一级肢体残疾", "因病致贫", "家住幸福路8号", "患精神病多年", "出生日期 五八年"])
+def test_a_sensitive_fact_in_a_published_remark_is_refused(tmp_path: Path, remark: str) -> None:
+    data = make_data_dir(tmp_path)
+    gdzl = yaml.safe_load((data / "programs" / "gdzl.yml").read_text(encoding="utf-8"))
+    gdzl["disclosure"]["remark"] = True
+    (data / "programs" / "gdzl.yml").write_text(yaml.safe_dump(gdzl, allow_unicode=True), encoding="utf-8")
+    rows = [make_person(i) for i in range(3)]
+    rows[2]["备注"] = remark
+    folder = write_batch(data, "2025-gdzl", "gdzl", "2025-03-20", rows)
+    assert _problems(data) == [(display_path(folder / "records.csv"), 4, "备注",
+                                "“备注”会公开，不能写病情、残疾、致贫原因、住址、出生日期等个人敏感信息：请删去。")]
 
 
 def test_formula_cells_in_downloads_are_neutralised(tmp_path: Path) -> None:

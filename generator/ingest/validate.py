@@ -36,6 +36,10 @@ TEXT_MAX_DIGITS = 6
 SAFE_MAX_DIGITS = 9  # messages repeat a value with a longer number only as 13*******78
 NAME_RE = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+(?:[·•][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)*"
 _NUM = "[0-9一二三四五六七八九十〇零两]{1,4}"
+# words that put a sensitive fact into a published 备注 (programs with disclosure.remark: true)
+SENSITIVE_TERMS = ("残疾", "残障", "伤残", "肢体", "智力", "精神", "病", "癌", "瘫", "盲", "聋", "哑", "艾滋",
+                   "致贫", "困难原因", "低保", "特困", "五保", "住址", "家住", "住在", "地址", "出生", "生于",
+                   "生日", "离婚", "服刑", "刑满", "吸毒", "残", "孤儿")
 GROUP_RE = (f"(?:第?{_NUM}(?:村民小组|村民组|小组|组|屯|队|社)?"
             "|[\u4e00-\u9fff]{1,6}(?:村民小组|村民组|小组|组|屯|队|社))")
 AMOUNT_TOLERANCE = 0.011
@@ -61,6 +65,7 @@ MESSAGES = {
     "batch_text": "batch.yml 中的 {key} 不能含长串数字（电话、证件或卡号等）：请删去；日期请写成“2025年3月31日”。",
     "batch_text_length": "batch.yml 中的 {key} 太长（{n} 个字，最多 {limit} 个字）：请精简。",
     "batch_unknown_key": "batch.yml 中的“{key}”不是可用的项目{hint}：可用的有 {keys}。",
+    "remark_sensitive": "“{col}”会公开，不能写病情、残疾、致贫原因、住址、出生日期等个人敏感信息：请删去。",
     "township": "乡镇“{value}”不在本县乡镇名单中：请使用规范名称{hint}。",
     "village": "村“{value}”不属于{town}：请按县里登记的村名填写{hint}。",
     "number": "“{col}”的值“{value}”不是数字：请只填写数字，例如 1234.50。",
@@ -128,6 +133,8 @@ def validate_loaded(loaded: LoadResult, county: County | None, as_of: dt.date) -
     checker.cards()
     checker.names()
     checker.groups()
+    if county is not None:
+        checker.remarks(county)
     if county is not None:
         checker.places(county)
     typed = checker.numbers()
@@ -243,6 +250,16 @@ class _RecordChecker:
         length = names.str.len().to_numpy()
         self.report(present & shaped & ((length < 2) | (length > 20)), "name",
                     lambda row, col: MESSAGES["name_length"].format(col=col, n=len(row["name"])))
+
+    def remarks(self, county: County) -> None:
+        """备注 that a program publishes must not carry a sensitive fact (numbers are scrubbed)."""
+        opted = [c for c, p in county.programs.items() if p.disclosure.remark and not p.disclosure.sensitive]
+        if not opted:
+            return
+        remark = self.records["remark"]
+        pattern = "|".join(SENSITIVE_TERMS)
+        bad = (self.records["program"].isin(opted) & remark.str.contains(pattern, regex=True)).to_numpy()
+        self.report(bad, "remark", lambda row, col: MESSAGES["remark_sensitive"].format(col=col))
 
     def groups(self) -> None:
         groups = self.records["group"]

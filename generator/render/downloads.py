@@ -64,7 +64,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     apostrophe so that Excel shows them as text instead of running them (CSV injection)."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             text = out[column].astype(str)
             risky = text.str.startswith(FORMULA_LEAD)
             if risky.any():
