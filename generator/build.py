@@ -28,6 +28,7 @@ from generator.core.workdays import WorkCalendar
 from generator.ingest.load import Batch
 from generator.ingest.validate import validate_data
 from generator.privacy.mask import mask_records
+from generator.privacy.provenance import locate_finding
 from generator.privacy.scan import scan_site
 from generator.publish.ledger import (
     Publication,
@@ -37,7 +38,7 @@ from generator.publish.ledger import (
     read_ledger,
     write_ledger,
 )
-from generator.publish.retention import drop_small_groups, small_groups
+from generator.publish.retention import drop_small_groups, hidden_in_old_versions, small_groups
 from generator.publish.revisions import (
     SnapshotStore,
     old_version,
@@ -95,6 +96,9 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
                record: bool = True, listed_out: Path | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
+    `src_dir` (tests only) keeps the mkdocs sources somewhere else; by default they are in
+    the build's temporary directory and removed with it.
+
     Also keeps ``data/ledger.csv`` and the masked snapshots under ``data/published/`` —
     written only after the new site is in place. With ``record=False`` they are not written
     but returned in ``summary.pending`` ({path: text}) for a caller that publishes several
@@ -118,7 +122,7 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     publication = plan_publication(result.batches, read_ledger(data_dir), as_of, county=county)
     log.info(publication.summary())
     public_all = mask_records(result.records, county)
-    store = SnapshotStore(data_dir)
+    store = SnapshotStore(data_dir, county)
     store.stage_current(result.batches, public_all, publication.snapshot_ids)
     state = _PublishState(result.batches, publication, store, county, calendar, as_of, public_all)
     summary.batches, summary.records = len(state.visible_ids), len(state.shown)
@@ -126,22 +130,18 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
         state.listed.to_parquet(listed_out, index=False)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
-    own_src = src_dir is None
-    src = Path(src_dir) if src_dir is not None else Path(tempfile.mkdtemp(prefix="yikatong-src-"))
-    shutil.rmtree(tmp, ignore_errors=True)
+    # every intermediate file (mkdocs sources, the site being built) lives in one temporary
+    # directory beside `out`: a refused or failed build removes it whole, nothing is left over
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    tmp, src = work / "site", Path(src_dir) if src_dir is not None else work / "src"
     try:
         _render_all(state, data_dir, src, tmp, summary)
         findings = scan_site(tmp, sensitive=result.sensitive_values)
         if findings:
-            raise LeakFound([str(f) for f in findings])
+            raise LeakFound([locate_finding(f, tmp, result) for f in findings])
         _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     finally:
-        if own_src:
-            shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     if record:
         store.commit()
         write_ledger(data_dir, publication.ledger)
@@ -164,12 +164,14 @@ class _PublishState:
         self.batches = {b.id: b for b in batches}
         self.visible_ids = set(publication.visible)
         self.shown = public_all[public_all["batch_id"].isin(self.visible_ids)]
-        self.hidden = small_groups(self.shown, county)
-        self.listed = drop_small_groups(self.shown, self.hidden)  # search and downloads
         self.rows = batch_rows(batches, publication.ledger, county, calendar, as_of)
         self.views = {b: self._view(self.batches[b]) for b in sorted(self.visible_ids)}
         self.revisions = {b: revision_notes(b, publication.ledger, store, county, calendar)
                           for b in sorted(self.visible_ids)}
+        # a group small in any version (today's or an earlier one) shows totals only in every
+        # version: a correction that shrinks it must not leave its old full list readable
+        self.hidden = small_groups(self.shown, county) | hidden_in_old_versions(store, self.revisions, county)
+        self.listed = drop_small_groups(self.shown, self.hidden)  # search and downloads
         self.due = due_batches(batches, publication.ledger, county, calendar, as_of)
 
     def _view(self, batch: Batch) -> BatchView:
@@ -240,7 +242,7 @@ def _render_old_versions(env: Any, writer: PageWriter, state: _PublishState) -> 
             old = old_version(state.store, batch_id, revision.old_hash)
             if old is None or old.empty:
                 continue
-            hidden = small_groups(old, state.county)
+            hidden = small_groups(old, state.county) | state.hidden
             banner = (f'<div class="admonition warning"><p class="admonition-title">旧版本</p>'
                       f"<p>这是本批名单在 {revision.changed_on.isoformat()} 更正之前的版本，仅供查阅比对。"
                       f"现行名单以上一级页面为准。</p></div>")

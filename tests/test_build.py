@@ -11,11 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+import generator.build as build_module
 from generator.build import build_site
 from generator.cli import main
-from generator.core.errors import InvalidInput, LeakFound
+from generator.core.errors import InvalidInput, LeakFound, display_path
 from generator.ingest.load import load_batches
-from generator.privacy import mask
 from generator.privacy.scan import scan_site
 from tests.conftest import AS_OF
 
@@ -136,11 +136,22 @@ def test_leak_found_refuses_to_publish_and_keeps_the_previous_site(data_copy: Pa
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("previous", encoding="utf-8")
-    _edit_first_row(data_copy, "备注", "电话13800138000")
-    monkeypatch.setattr(mask, "scrub_text", lambda text: text)  # simulate a masking bug
+    records = _edit_first_row(data_copy, "备注", "电话138 0013 8000")
+    real_mask = build_module.mask_records
+
+    def leaky_mask(rows, county):  # simulate a masking bug: 备注 published as written
+        public = real_mask(rows, county)
+        public["remark_shown"] = rows["remark"]
+        return public
+
+    monkeypatch.setattr(build_module, "mask_records", leaky_mask)
     with pytest.raises(LeakFound) as caught:
         build_site(data_copy, out, as_of=AS_OF)
-    assert "泄露扫描发现" in caught.value.message and "手机号码 138…00（11 位）" in caught.value.message
+    message = caught.value.message
+    assert "泄露扫描发现" in message and "13800138000" not in message
+    first = next(line for line in message.splitlines() if line.startswith("downloads/files/") and "138…00" in line)
+    assert first.split(": ", 1)[1] == (f"手机号码 138…00（11 位）（分隔或变形书写）（来源：{display_path(records)} 第 2 行“备注”列）")
+    assert ".building-" not in message
     assert (out / "index.html").read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no half-built leftovers
 

@@ -82,7 +82,7 @@ def test_notice_batch_becomes_a_disclosure_after_its_last_day(tmp_path: Path) ->
 
 def test_expired_batch_leaves_pages_downloads_and_search(tmp_path: Path) -> None:
     data = make_data_dir(tmp_path, retention_years=1)
-    old = [make_person(i, 姓名=f"旧{i}") for i in range(3)]
+    old = [make_person(i, 姓名=f"旧{'甲乙丙'[i]}") for i in range(3)]
     new = [make_person(i + 10, 发放日期="2026-03-25") for i in range(3)]
     write_batch(data, "2024-gdzl", "gdzl", "2024-03-20", [{**p, "发放日期": "2024-03-25"} for p in old])
     write_batch(data, "2026-gdzl", "gdzl", "2026-03-20", new)

@@ -58,6 +58,7 @@ class Disclosure:
     sensitive: bool = False
     retention_years: int = 3
     min_group: int = 3  # sensitive programs: fewer recipients in a village → totals only
+    remark: bool = False  # 备注 is private unless the program opts in (then scrubbed)
 
 
 @dataclass(frozen=True)
@@ -221,15 +222,19 @@ def _disclosure(raw: dict[str, Any], rel: str, problems: list[Problem]) -> Discl
         problems.append(Problem(rel, None, "disclosure.name",
                                 f"姓名公开方式“{name}”无效，只能是 full（全名）、partial（部分）或 surname（仅姓）。"))
         name = "partial"
-    # The privacy floor cannot be configured away: clamp to at most 6 + 4 and 4.
+    # The privacy floor cannot be configured away: clamp to at most 6 + 4 and 4. A sensitive
+    # program shows no ID digit at all: a tail shown here would link the masked name to the
+    # full name of the same person in a full-name program of the same village.
+    id_cap = 0 if sensitive else 6, 0 if sensitive else 4
     return Disclosure(
         name=name,
-        id_head=min(int(raw.get("id_head", 6)), 6),
-        id_tail=min(int(raw.get("id_tail", 4)), 4),
+        id_head=min(int(raw.get("id_head", 6)), id_cap[0]),
+        id_tail=min(int(raw.get("id_tail", 4)), id_cap[1]),
         card_tail=min(int(raw.get("card_tail", 4)), 4),
         sensitive=sensitive,
         retention_years=int(raw.get("retention_years", 3)),
         min_group=int(raw.get("min_group", 3)),
+        remark=raw.get("remark") is True,
     )
 
 

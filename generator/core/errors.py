@@ -21,6 +21,7 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    warning: bool = False  # reported by validate, does not stop the build
 
     def __str__(self) -> str:
         row = "" if self.row is None else str(self.row)

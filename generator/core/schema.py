@@ -23,6 +23,13 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "remark": ("备注", "说明"),
 }
 
+# What a header may carry in brackets and still be its stem's column (units, not qualifiers):
+# ``面积（亩）`` is 数量, ``身份证号（配偶）`` is another person's number and is dropped.
+HEADER_QUALIFIERS = frozenset(
+    "亩 公顷 平方米 元 万元 元/亩 元/人 元/户 元/月 元/人/月 元/人·月 元/头 元/只 元/吨 人 户 人·月 户·月 月 "
+    "头 只 株 吨 公斤 千克 kg 台 辆 个 次 年-月-日 yyyy-mm-dd 必填 选填".split()
+)
+
 # Columns a clerk must fill in every record row.
 REQUIRED_COLUMNS = ("name", "id_number", "card_number", "township", "village", "amount")
 

@@ -304,7 +304,7 @@ def _make_names(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
                       female_pool[rng.integers(0, len(female_pool), count)])
     two_chars = rng.random(count) < 0.7
     given = np.where(two_chars, np.char.add(first, second), first)
-    full = np.char.add(sur, given)
+    full = np.char.add(sur, given).astype(object)  # object: a fixed-width dtype cut 买买提·艾力 to 买买提·
     middot = rng.random(count) < 0.002
     if middot.any():
         full[middot] = np.array(names.MIDDOT_NAMES)[rng.integers(0, len(names.MIDDOT_NAMES), middot.sum())]

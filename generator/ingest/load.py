@@ -9,8 +9,10 @@ remembered so the leak scan can prove none of them was published.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -24,12 +26,15 @@ from openpyxl import load_workbook
 
 from generator.core.errors import Problem, display_path
 from generator.core.idnumber import normalise_digits_series
-from generator.core.schema import HEADER_ALIASES, PROVENANCE_COLUMNS
+from generator.core.schema import HEADER_ALIASES, HEADER_QUALIFIERS, PROVENANCE_COLUMNS
+from generator.ingest.messages import LOAD_MESSAGES as M
+from generator.privacy.normalise import nfkc
 
 log = logging.getLogger(__name__)
 
 RECORD_FILE_NAMES = ("records.csv", "records.xlsx")
-_UNIT_SUFFIX = re.compile(r"[（(【\[].*?[)）】\]]")
+TEMPLATE_SHEET = "名单"  # the data sheet of the template (render.template.DATA_SHEET)
+_BRACKETED = re.compile(r"[（(【\[〔［](.*?)[)）】\]〕］]")
 _SPACES = re.compile(r"[\s\u3000*＊:：]+")
 _ALIAS_INDEX = {
     re.sub(r"[\s()（）]", "", alias): canonical
@@ -135,15 +140,22 @@ def _read_batch_folder(folder: Path, problems: list[Problem]) -> Batch | None:
         problems.append(Problem(rel, None, None, "批次目录缺少 batch.yml，请参照报送指南补充（至少写明 program 和 produced_on）。"))
     else:
         try:
-            loaded = read_batch_yaml(meta_path.read_text(encoding="utf-8"))
+            loaded = read_batch_yaml(_decode_batch_yaml(meta_path.read_bytes()))
             if isinstance(loaded, dict):
                 meta = loaded
             else:
                 problems.append(Problem(rel, None, None, "batch.yml 内容应为“键: 值”形式。"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            problems.append(Problem(rel, None, None, f"batch.yml 格式错误：{exc}。请检查缩进和冒号，并以 UTF-8 保存。"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f"第 {mark.line + 1} 行" if mark is not None else ""
+            problems.append(Problem(rel, mark.line + 1 if mark is not None else None, None,
+                                    M["yaml_syntax"].format(where=line)))
+        except _Unreadable as exc:
+            problems.append(Problem(rel, None, None, str(exc)))
     files = [folder / n for n in RECORD_FILE_NAMES if (folder / n).exists()]
-    if not files:
+    if not files and (folder / "records.xls").exists():
+        problems.append(Problem(display_path(folder / "records.xls"), None, None, M["xls"]))
+    elif not files:
         problems.append(Problem(display_path(folder), None, None,
                                 "批次目录中没有 records.csv 或 records.xlsx，请放入发放名单文件。"))
     elif len(files) > 1:
@@ -167,9 +179,16 @@ def read_records_file(path: Path, problems: list[Problem],
         return None
     header_idx = _find_header(grid)
     if header_idx is None:
-        problems.append(Problem(rel, 1, None, "找不到表头行：前 10 行中没有“姓名”“身份证号”等列名。请把表头放在数据上方的一行。"))
+        problems.append(Problem(rel, 1, None, _no_header_message(grid)))
         return None
     raw_headers = [str(h) for h in grid.iloc[header_idx]]
+    if header_idx + 1 < len(grid):
+        above = {canonical_column(v) for v in raw_headers} - {None}
+        below = {canonical_column(v) for v in grid.iloc[header_idx + 1] if str(v).strip()} - {None}
+        if len(below - above) >= 2:  # column names in the row under the header: a two-row header
+            problems.append(Problem(rel, header_idx + 1, None, M["two_row_header"].format(
+                row=header_idx + 1, next=header_idx + 2)))
+            return None
     body = grid.iloc[header_idx + 1:]
     body = body[~_is_blank_or_total(body)]
     header_map: dict[str, str] = {}
@@ -179,6 +198,12 @@ def read_records_file(path: Path, problems: list[Problem],
         column = body.iloc[:, pos].astype(str).str.strip()
         if canonical is None or canonical in header_map:
             _remember_numbers(column, sensitive)  # dropped, but never to be published
+            if canonical is not None:
+                problems.append(Problem(rel, header_idx + 1, header.strip(), M["duplicate_column"].format(
+                    first=header_map[canonical], second=header.strip())))
+            elif (stem := qualified_stem(header)) is not None:
+                problems.append(Problem(rel, header_idx + 1, header.strip(), M["qualified_column"].format(
+                    header=header.strip(), stem=HEADER_ALIASES[stem][0]), warning=True))
             continue
         header_map[canonical] = header.strip()
         frame[canonical] = column
@@ -191,16 +216,42 @@ def read_records_file(path: Path, problems: list[Problem],
 
 
 def canonical_column(header: str) -> str | None:
-    """The canonical column for a header as a clerk wrote it, or None to drop it."""
-    key = _SPACES.sub("", _UNIT_SUFFIX.sub("", str(header)))
-    if key in _ALIAS_INDEX:
-        return _ALIAS_INDEX[key]
-    full = re.sub(r"[\s()（）*＊]", "", str(header))
-    return _ALIAS_INDEX.get(full)
+    """The canonical column for a header as a clerk wrote it, or None to drop it.
+
+    A header in brackets maps only when the whole header is a known alias (``村（社区）``) or
+    every bracket holds a unit the schema lists (``面积（亩）``): ``身份证号（配偶）`` or
+    ``备注（致贫原因）`` is another column, not the stem's, and is dropped.
+    """
+    text = nfkc(str(header))
+    full = re.sub(r"[\s()（）*＊:：]", "", text)
+    if full in _ALIAS_INDEX:
+        return _ALIAS_INDEX[full]
+    qualifiers = [_SPACES.sub("", q) for q in _BRACKETED.findall(text)]
+    if any(q not in HEADER_QUALIFIERS for q in qualifiers):
+        return None
+    return _ALIAS_INDEX.get(_SPACES.sub("", _BRACKETED.sub("", text)))
+
+
+def qualified_stem(header: str) -> str | None:
+    """The column a dropped header with a qualifier looks like (``身份证号（配偶）`` → id_number)."""
+    text = nfkc(str(header))
+    if not _BRACKETED.search(text) or canonical_column(header) is not None:
+        return None
+    return _ALIAS_INDEX.get(_SPACES.sub("", _BRACKETED.sub("", text)))
 
 
 class _Unreadable(Exception):
     pass
+
+
+def _decode_batch_yaml(raw: bytes) -> str:
+    """batch.yml in UTF-8 (with or without BOM), or as Notepad's “ANSI” saves it (GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _Unreadable(M["yaml_encoding"])
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -212,30 +263,91 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:
-        raise _Unreadable("无法识别文件编码：请在 Excel 中“另存为”CSV UTF-8 或 CSV（逗号分隔）后重新提交。")
-    from io import StringIO
-
+        raise _Unreadable(M["csv_encoding"])
+    if not text.strip():
+        raise _Unreadable(M["csv_empty"])
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        return pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False, on_bad_lines="error")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise _Unreadable(f"CSV 格式错误：{exc}。请检查是否有多余的逗号或引号，或直接提交 Excel 文件。") from None
+        rows.extend(reader)
+    except csv.Error:
+        raise _Unreadable(M["csv_quote"].format(row=len(rows) + 1)) from None
+    first = next((r for r in rows if any(c.strip() for c in r)), [])
+    if len(first) <= 1 and first:
+        for delimiter, name in (("\t", "制表符"), (";", "分号"), ("；", "分号"), ("|", "竖线")):
+            if first[0].count(delimiter) >= 2:
+                raise _Unreadable(M["csv_delimiter"].format(name=name))
+    width = max(len(r) for r in rows)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
 def _read_xlsx(path: Path, rel: str, problems: list[Problem]) -> pd.DataFrame:
+    """The sheet the template names (名单), else the first visible one; hidden sheets never.
+
+    Hidden rows or columns holding content, merged cells and formulas without a saved value
+    are problems for the clerk to fix (each with its own message), never silently read.
+    """
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=False, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise _Unreadable(f"无法打开 Excel 文件（{type(exc).__name__}）：请确认是 .xlsx 格式且未加密。") from None
-    try:
-        ws = wb.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    if not rows:
-        raise _Unreadable("Excel 文件的第一个工作表是空的，请把发放名单放在第一个工作表。")
+        raise _Unreadable(M["xlsx_unreadable"].format(kind=type(exc).__name__)) from None
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    named = [ws for ws in visible if ws.title == TEMPLATE_SHEET]
+    if not visible:
+        raise _Unreadable(M["xlsx_no_visible"])
+    ws = (named or visible)[0]
+    grid = [[cell.value for cell in row] for row in ws.iter_rows()]
+    if not grid or not any(v not in (None, "") for row in grid for v in row):
+        raise _Unreadable(M["xlsx_empty"].format(sheet=ws.title))
+    formulas = [(r, c) for r, row in enumerate(grid) for c, v in enumerate(row)
+                if isinstance(v, str) and v.startswith("=")]
+    if formulas:
+        cached = load_workbook(path, read_only=False, data_only=True)[ws.title]
+        for r, c in formulas:
+            value = cached.cell(row=r + 1, column=c + 1).value
+            if value is None:
+                problems.append(Problem(rel, r + 1, _column_letter(c), M["xlsx_formula"]))
+            grid[r][c] = value
+    for merged in ws.merged_cells.ranges:
+        problems.append(Problem(rel, merged.min_row, _column_letter(merged.min_col - 1),
+                                M["xlsx_merged"].format(range=merged.coord)))
+        top = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for c in range(merged.min_col - 1, min(merged.max_col, len(grid[r]))):
+                grid[r][c] = top  # one message for the merge, not one "为空" per covered cell
+    for r, row in enumerate(grid):
+        dim = ws.row_dimensions.get(r + 1)
+        if dim is not None and dim.hidden and any(v not in (None, "") for v in row):
+            problems.append(Problem(rel, r + 1, None, M["xlsx_hidden_row"]))
+    for c in range(max(len(r) for r in grid)):
+        letter = _column_letter(c)
+        dim = ws.column_dimensions.get(letter)
+        hidden = dim is not None and dim.hidden
+        if not hidden:  # a hidden range is stored on its first column (min..max)
+            hidden = any(d.hidden and d.min is not None and d.max is not None and d.min <= c + 1 <= d.max
+                         for d in ws.column_dimensions.values())
+        if hidden and any(len(row) > c and row[c] not in (None, "") for row in grid):
+            problems.append(Problem(rel, None, letter, M["xlsx_hidden_column"].format(column=letter)))
+    wb.close()
+    rows = [[_cell_text(v) for v in row] for row in grid]
     width = max(len(r) for r in rows)
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _no_header_message(grid: pd.DataFrame) -> str:
+    """Why no header row was found: a two-row header, or none at all."""
+    for idx in range(min(10, len(grid) - 1)):
+        pair = [f"{a}{b}" for a, b in zip(grid.iloc[idx], grid.iloc[idx + 1], strict=True)]
+        known = {canonical_column(v) for v in pair} - {None}
+        if "name" in known and len(known) >= 3:
+            return M["two_row_header"].format(row=idx + 1, next=idx + 2)
+    return M["no_header"]
 
 
 def _cell_text(value: Any) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from generator.core.county import County, Disclosure
 from generator.core.schema import PUBLIC_COLUMNS
+from generator.privacy.normalise import digit_runs
 
 MAX_ID_HEAD = 6
 MAX_ID_TAIL = 4
@@ -23,9 +24,13 @@ COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 尉迟 万俟 夏侯 皇甫 公孙 慕容 长孙 宇文 司徒 令狐 端木 申屠 独孤 "
     "南宫 西门 呼延 轩辕 澹台 公冶 太史 单于 钟离 闻人 赫连 司空".split()
 )
-# digit runs (with optional spaces/dashes) long enough to be an ID, card or phone number
-_LONG_NUMBER = re.compile(r"[0-9０-９](?:[\s\-－]?[0-9０-９xXｘＸ]){5,}")
+# a number (as ``normalise`` reads it: separators, full-width and Chinese digits) this long
+# could be part of an ID, card or phone number
+SCRUB_MIN_DIGITS = 6
 REDACTED = "〔已隐去〕"
+# a full date (a birth date, most likely) in free text, after ``normalise_numbers``-style NFKC
+_FULL_DATE = re.compile(r"(?:1[89]|20|１[８９]|２０)[\d０-９]{2}\s*[年./\-．－]\s*[\d０-９]{1,2}\s*[月./\-．－]\s*[\d０-９]{1,2}\s*日?")
+_DOTS = "·•・"
 
 
 def mask_id_number(number: str, head: int = MAX_ID_HEAD, tail: int = MAX_ID_TAIL) -> str:
@@ -47,7 +52,7 @@ def mask_card_number(number: str, tail: int = MAX_CARD_TAIL) -> str:
 
 
 def surname_of(name: str) -> str:
-    if "·" in name or "•" in name:
+    if any(d in name for d in _DOTS):
         return name[0]
     return name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[:1]
 
@@ -57,7 +62,7 @@ def mask_name(name: str, policy: str = "partial") -> str:
     name = name.strip()
     if policy == "full" or not name:
         return name
-    if "·" in name or "•" in name:
+    if any(d in name for d in _DOTS):
         return _mask_middot(name, policy)
     surname = surname_of(name)
     given = name[len(surname):]
@@ -69,16 +74,36 @@ def mask_name(name: str, policy: str = "partial") -> str:
 
 
 def _mask_middot(name: str, policy: str) -> str:
-    chars = [c if c in "·•" else "*" for c in name]
-    chars[0] = name[0]
-    if policy == "partial" and name[-1] not in "·•":
-        chars[-1] = name[-1]
+    """``木·沙`` → ``木·*``, ``阿依·努尔`` → ``阿*·**尔``: like any name, dots kept in place.
+
+    The first letter shows; with ``partial`` the last one too, but only when at least three
+    letters remain so that at least one is hidden; there is always at least one ``*``.
+    """
+    letters = [i for i, c in enumerate(name) if c not in _DOTS]
+    shown = {letters[0]} if letters else set()
+    if policy == "partial" and len(letters) >= 3:
+        shown.add(letters[-1])
+    chars = [c if c in _DOTS or i in shown else "*" for i, c in enumerate(name)]
+    if len(letters) <= 1:
+        chars.append("*")
     return "".join(chars)
 
 
 def scrub_text(text: str) -> str:
-    """Remove anything in free text that could be an ID, card or phone number."""
-    return _LONG_NUMBER.sub(REDACTED, text) if text else text
+    """Remove anything in free text that a reader could read as (part of) an ID, card or phone.
+
+    Numbers are read by ``normalise.digit_runs`` — the same reading the leak scan uses.
+    """
+    if not text:
+        return text
+    text = _FULL_DATE.sub(REDACTED, text)
+    out, last = [], 0
+    for start, end, _digits in digit_runs(text, SCRUB_MIN_DIGITS):
+        out.append(text[last:start])
+        out.append(REDACTED)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def record_ref(batch_id: str, source_row: int) -> str:
@@ -114,13 +139,19 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
     out["name_shown"] = pd.Series(names, index=records.index, dtype="str")
     out["id_shown"] = pd.Series(ids, index=records.index, dtype="str")
     out["card_shown"] = pd.Series(cards, index=records.index, dtype="str")
-    out["remark_shown"] = records["remark"].map(scrub_text)
+    # 备注 is private unless the program opts in (disclosure.remark: true), and then scrubbed
+    # (never in a sensitive program: its 备注 is where illness and hardship get written)
+    opted = records["program"].map(lambda p: _policy(county, p).remark and not _policy(county, p).sensitive)
+    opted = opted.astype(bool)
+    out["remark_shown"] = records["remark"].where(opted, "").map(scrub_text)
     out["sensitive"] = records["program"].map(lambda p: _policy(county, p).sensitive)
     return out[list(PUBLIC_COLUMNS)]  # nothing undeclared leaves the masker
 
 
 def _mask_ids(ids: pd.Series, policy: Disclosure) -> list[str]:
-    return mask_id_series(ids, policy.id_head, policy.id_tail)
+    head = 0 if policy.sensitive else min(policy.id_head, MAX_ID_HEAD)
+    tail = 0 if policy.sensitive else min(policy.id_tail, MAX_ID_TAIL)
+    return mask_id_series(ids, head, tail)
 
 
 def mask_id_series(ids: pd.Series, head: int = MAX_ID_HEAD, tail: int = MAX_ID_TAIL) -> list[str]:
@@ -136,4 +167,26 @@ def mask_id_series(ids: pd.Series, head: int = MAX_ID_HEAD, tail: int = MAX_ID_T
 
 def _policy(county: County, program: str) -> Disclosure:
     found = county.programs.get(program)
-    return found.disclosure if found else Disclosure(name="partial", sensitive=True)
+    return found.disclosure if found else Disclosure(name="partial", id_head=0, id_tail=0, sensitive=True)
+
+
+def refloor(frame: pd.DataFrame, county: County) -> pd.DataFrame:
+    """An earlier version's masked rows under today's floor (old snapshots, 更正 lists).
+
+    A snapshot keeps what an earlier build showed; every version must obey the floor as it is
+    now: no ID digit in a sensitive program, no 备注 unless the program opts in (scrubbed
+    again), names masked again (masking a masked name changes nothing else).
+    """
+    if frame.empty:
+        return frame
+    out = frame.copy()
+    for program, index in out.groupby("program", sort=False).indices.items():
+        policy = _policy(county, str(program))
+        rows = out.index[index]
+        if policy.sensitive:
+            out.loc[rows, "id_shown"] = out.loc[rows, "id_shown"].astype(str).str.replace(r"[0-9Xx]", "*", regex=True)
+        keep_remark = policy.remark and not policy.sensitive
+        out.loc[rows, "remark_shown"] = (out.loc[rows, "remark_shown"].astype(str).map(scrub_text)
+                                         if keep_remark else "")
+        out.loc[rows, "name_shown"] = [mask_name(str(n), policy.name) for n in out.loc[rows, "name_shown"]]
+    return out

@@ -12,6 +12,7 @@ village × program × year shows totals only, never rows.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
@@ -91,3 +92,14 @@ def group_totals(public: pd.DataFrame, groups: set[GroupKey]) -> pd.DataFrame:
     rows = public[in_groups(public, groups)]
     totals = rows.groupby(GROUP_COLUMNS, sort=True).agg(records=("ref", "size"), amount=("amount", "sum"))
     return totals.reset_index()
+
+
+def hidden_in_old_versions(store: Any, revisions: dict[str, list[Any]], county: County) -> set[GroupKey]:
+    """Groups small in some earlier version of a batch (its stored masked snapshot)."""
+    hidden: set[GroupKey] = set()
+    for batch_id, items in revisions.items():
+        for revision in items:
+            snapshot = store.load(batch_id, revision.old_hash)
+            if snapshot is not None and not snapshot.frame.empty:
+                hidden |= small_groups(snapshot.frame, county)
+    return hidden

@@ -70,8 +70,9 @@ class SnapshotStore:
     any version (``load``) and, only after it succeeded, writes what is new (``commit``).
     """
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, county: County | None = None):
         self.root = Path(data_dir) / SNAPSHOT_DIR
+        self.county = county  # given: stored versions are read under today's privacy floor
         self._staged: dict[tuple[str, str], Snapshot] = {}
 
     def csv_path(self, batch_id: str, short_hash: str) -> Path:
@@ -107,7 +108,13 @@ class SnapshotStore:
             return None
         meta_path = path.with_suffix(".yml")
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        return Snapshot(read_snapshot_csv(path.read_text(encoding="utf-8")), dict(meta or {}))
+        frame = read_snapshot_csv(path.read_text(encoding="utf-8"))
+        if self.county is not None:
+            from generator.privacy.mask import refloor
+
+            frame = refloor(frame, self.county)
+            meta = {k: _scrubbed_meta(k, v) for k, v in (meta or {}).items()}
+        return Snapshot(frame, dict(meta or {}))
 
     def pending(self) -> dict[str, str]:
         """What ``commit`` would write: {path: text} (a caller may write it later)."""
@@ -128,6 +135,15 @@ class SnapshotStore:
             written.append(path)
         self._staged.clear()
         return written
+
+
+def _scrubbed_meta(key: str, value: Any) -> Any:
+    """Free-text batch fields of an old version (title, approver) under today's scrub."""
+    if key in ("title", "approved_by"):
+        from generator.privacy.mask import scrub_text
+
+        return scrub_text(str(value))
+    return value
 
 
 def old_version(store: SnapshotStore, batch_id: str, short_hash: str) -> pd.DataFrame | None:

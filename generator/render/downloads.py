@@ -56,9 +56,25 @@ def write_downloads(public: pd.DataFrame, county: County, out_dir: Path) -> int:
     return total
 
 
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting like a formula (``=HYPERLINK(…)``, ``+``, ``-``, ``@``) get a leading
+    apostrophe so that Excel shows them as text instead of running them (CSV injection)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            text = out[column].astype(str)
+            risky = text.str.startswith(FORMULA_LEAD)
+            if risky.any():
+                out[column] = text.where(~risky, "'" + text)
+    return out
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\r\n", float_format="%.2f")
+    neutralise_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n", float_format="%.2f")
     # BOM so that Excel on Chinese Windows opens it as UTF-8
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
