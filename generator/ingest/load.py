@@ -26,9 +26,9 @@ from openpyxl import load_workbook
 
 from generator.core.errors import Problem, display_path
 from generator.core.idnumber import normalise_digits_series
+from generator.core.normalise import nfkc
 from generator.core.schema import HEADER_ALIASES, HEADER_QUALIFIERS, PROVENANCE_COLUMNS
 from generator.ingest.messages import LOAD_MESSAGES as M
-from generator.privacy.normalise import nfkc
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ import pandas as pd
 from generator.core.county import County, read_county
 from generator.core.errors import Problem, display_path
 from generator.core.idnumber import id_birth_dates, id_checksum_ok
+from generator.core.normalise import digit_runs, longest_digit_run
 from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
 from generator.ingest.load import Batch, LoadResult, load_batches
-from generator.privacy.normalise import digit_runs, longest_digit_run
 
 log = logging.getLogger(__name__)
 

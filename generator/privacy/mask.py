@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from generator.core.county import County, Disclosure
+from generator.core.normalise import digit_runs
 from generator.core.schema import PUBLIC_COLUMNS
-from generator.privacy.normalise import digit_runs
 
 MAX_ID_HEAD = 6
 MAX_ID_TAIL = 4

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from generator.core.errors import display_path
+from generator.core.normalise import CHINESE_DIGITS
 from generator.core.schema import DEFAULT_HEADERS
-from generator.privacy.normalise import CHINESE_DIGITS
 
 _TEXT_COLUMNS = tuple(DEFAULT_HEADERS)
 _TO_ASCII = str.maketrans(CHINESE_DIGITS | {chr(0xFF10 + i): str(i) for i in range(10)})

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from generator.core.errors import display_path
 from generator.core.idnumber import birth_date, id_check_char, is_luhn_valid
+from generator.core.normalise import CHINESE_DIGITS
 from generator.core.parallel import worker_count
-from generator.privacy.normalise import CHINESE_DIGITS
 
 log = logging.getLogger(__name__)
 
