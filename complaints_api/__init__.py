@@ -27,9 +27,10 @@ from .cases import CHINA, CaseService
 from .config import SETTINGS, load_settings
 from .db import Database, default_sqlite_url
 from .limits import init_limits
+from .site_chrome import SCRIPT_SRC
 
 SERVICE_PREFIXES = ("/api/", "/handler", "/track", "/healthz")
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " + SCRIPT_SRC + "; "
        "frame-ancestors 'none'; base-uri 'none'")
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["yikatong"] = service
     app.extensions["yikatong_db"] = db
 
-    from . import api, cli, handler, public
+    from . import api, cli, handler, public, site_chrome
+    app.register_blueprint(site_chrome.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(handler.bp)
     app.register_blueprint(public.bp)

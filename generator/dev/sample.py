@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from generator.core.idnumber import ID_CHECK_CHARS, ID_WEIGHTS
 from generator.core.xlsx import save_workbook
 from generator.dev.sampledata import names
-from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, PROGRAMS, TOWNSHIPS
+from generator.dev.sampledata.county import COUNTY, DEPARTMENTS, PROGRAMS, TOWNSHIPS, WEBSITE
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ def _write_county(out: Path, villages: list[tuple[str, str, str]]) -> None:
     ]
     doc = {
         "county": COUNTY,
+        "website": WEBSITE,
         "publication": {"window_days": 20, "window_unit": "calendar"},
         "townships": townships,
         "departments": departments,

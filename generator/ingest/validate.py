@@ -20,6 +20,7 @@ import pandas as pd
 from generator.core.county import County, read_county
 from generator.core.errors import Problem, display_path
 from generator.core.idnumber import id_birth_dates, id_checksum_ok
+from generator.core.website import website_warnings
 from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
 from generator.ingest.load import Batch, LoadResult, load_batches
 
@@ -84,6 +85,8 @@ def validate_data(data_dir: Path, as_of: dt.date | None = None) -> ValidationRes
     loaded = load_batches(Path(data_dir))
     problems.extend(loaded.problems)
     result = validate_loaded(loaded, county, as_of)
+    if county is not None:
+        result.warnings.extend(website_warnings(county))
     result.problems = sorted(problems + result.problems, key=lambda p: (p.path, p.row or 0, p.column or "", p.message))
     log.info("校验：%d 个批次，%d 条记录，%d 个问题", len(result.batches), len(result.records), len(result.problems))
     return result

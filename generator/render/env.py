@@ -23,6 +23,9 @@ def fragment_env() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["money"] = format_money
+    from generator.render.govsite import tel_link
+
+    env.filters["tel"] = tel_link
     return env
 
 
