@@ -67,12 +67,15 @@ def portal(site: Path, data: Path, db_dir: Path, today: str = "2026-11-20") -> I
 
 
 @contextlib.contextmanager
-def tab(browser: Any, base: str, mode: Mode) -> Iterator[Any]:
-    """A tab in `mode`; fails on a script error or any request outside `base`."""
+def tab(browser: Any, base: str, mode: Mode, bypass_csp: bool = False) -> Iterator[Any]:
+    """A tab in `mode`; fails on a script error or any request outside `base`.
+
+    `bypass_csp` lets axe-core be injected into the service's pages (their CSP allows no
+    inline script but the elder-mode one)."""
     context = browser.new_context(viewport={"width": mode.width, "height": mode.height},
-                                  device_scale_factor=mode.scale, locale="zh-CN")
-    if mode.elder:
-        context.add_init_script("try{localStorage.setItem('yk-elder','1')}catch(e){}")
+                                  device_scale_factor=mode.scale, locale="zh-CN", bypass_csp=bypass_csp)
+    if mode.elder:  # she switched it on once, some day before
+        context.add_init_script("try{localStorage.getItem('yk-elder')===null&&localStorage.setItem('yk-elder','1')}catch(e){}")
     outside: list[str] = []
     context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
                   if not route.request.url.startswith(base) else route.continue_())
