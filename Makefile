@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 DEMO_DIR := .demo
 PORT     ?= 8000
 
-.PHONY: install demo test test-fast bench lint chromium clean sample-data golden
+.PHONY: install demo test test-fast bench lint chromium clean sample-data golden journeys
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -50,6 +50,13 @@ test: install chromium
 # The inner loop: no browser, no large builds.
 test-fast: install
 	$(BIN)/python -m pytest -q -n 2 -m "not browser and not slow"
+
+# Journeys 1, 4, 5 at 360 × 740 in normal mode, 长辈模式 and 200 % zoom; a screenshot of every
+# step is left in journeys-screenshots/ (look at them).
+journeys: install chromium
+	rm -rf journeys-screenshots
+	$(BIN)/python -m pytest -q -m journeys tests/test_journeys.py
+	@echo "截图：journeys-screenshots/"
 
 # ruff, mypy, and the layer contracts (import-linter, in pyproject.toml)
 lint: install

@@ -27,6 +27,7 @@ from .cases import CHINA, CaseService
 from .config import SETTINGS, load_settings
 from .db import Database, default_sqlite_url
 from .limits import init_limits
+from .site_chrome import SCRIPT_SRC
 
 # What the service answers on the site's origin: everything under these prefixes, and these
 # exact paths. ``/track`` is the no-JavaScript status page; ``/track/`` is the site's own
@@ -34,7 +35,7 @@ from .limits import init_limits
 # ``complaints_api.dispatch`` (and so by ``yikatong serve``) and by the nginx example.
 SERVICE_PREFIXES = ("/api/", "/handler/")
 SERVICE_PATHS = ("/handler", "/track", "/healthz")
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " + SCRIPT_SRC + "; "
        "frame-ancestors 'none'; base-uri 'none'")
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["yikatong"] = service
     app.extensions["yikatong_db"] = db
 
-    from . import api, cli, handler, public
+    from . import api, cli, handler, public, site_chrome
+    app.register_blueprint(site_chrome.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(handler.bp)
     app.register_blueprint(public.bp)

@@ -53,6 +53,7 @@ from generator.publish.timeliness import (
 )
 from generator.render.downloads import download_files, write_downloads
 from generator.render.env import environment
+from generator.render.govsite import mkdocs_extra
 from generator.render.notices import (
     render_notice_banner,
     render_revision_notice,
@@ -179,9 +180,11 @@ class _PublishState:
         title = str(batch.meta.get("title") or f"{batch.meta.get('period', '')} {program.name}发放名单")
         produced = batch.date("produced_on")
         first = self.publication.ledger.first_published(batch.id) or self.as_of
+        notice = notice_state(batch, self.calendar, self.as_of)
         return BatchView(id=batch.id, program=batch.program, title=title,
                          produced_on=produced.isoformat() if produced else "",
-                         published_on=first.isoformat(), status=str(batch.meta.get("status", "paid")))
+                         published_on=first.isoformat(), status=str(batch.meta.get("status", "paid")),
+                         notice_period=(notice.start.isoformat(), notice.end.isoformat()) if notice else None)
 
     def place_extras(self, batch_id: str, township: str, village: str, url: str) -> tuple[str, str]:
         """Notice banner and 更正说明 for one batch on one village's page."""
@@ -212,7 +215,8 @@ def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summ
     pages["guide/index.md"] = ("报送指南", render_guide(county, "templates/"))
     t = time.perf_counter()
     write_docs(src / "docs", pages)
-    mkdocs_build(MKDOCS_CONFIG, src / "docs", tmp, county.title, _nav(county, pages))
+    mkdocs_build(MKDOCS_CONFIG, src / "docs", tmp, county.title, _nav(county, pages),
+                 extra=mkdocs_extra(county, pages, state.views, as_of))
     shells = extract_shells(tmp)
     log.info("主题页面：%d 个（mkdocs-material，%.1f 秒）", len(pages), time.perf_counter() - t)
     t = time.perf_counter()

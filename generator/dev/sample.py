@@ -30,12 +30,25 @@ from generator.core.idnumber import ID_CHECK_CHARS, ID_WEIGHTS
 from generator.core.xlsx import save_workbook
 from generator.dev.model import SampleModel, default_model
 from generator.dev.sampledata import names
-from generator.dev.sampledata.county import PROGRAMS
+from generator.dev.sampledata.county import COUNTY, PROGRAMS, WEBSITE
 
 log = logging.getLogger(__name__)
 
 PERIODS_PER_YEAR = {"yearly": 1, "quarterly": 4}
 YEARS_BACK = 3
+
+
+
+def invented_website(model: SampleModel) -> dict[str, str]:
+    """A government site's footer block for a county other than the sample's own (invented
+    numbers, named after the county; a real county fills in its own)."""
+    return {
+        "organizer": f"{model.name}人民政府办公室", "undertaker": f"{model.name}财政局",
+        "site_code": f"{model.code}0099", "icp": "ICP备00000000号-1",
+        "public_security": f"公网安备{model.code}02000000号",
+        "address": f"{model.name}{model.townships[0][1]}", "phone": "0000-0000000",
+        "domain": "https://ykt.example.gov.cn",
+    }
 
 
 @dataclass
@@ -204,6 +217,7 @@ def _write_county(out: Path, villages: list[tuple[str, str, str]], model: Sample
     ]
     doc = {
         "county": model.county,
+        "website": WEBSITE if model.code == COUNTY["code"] else invented_website(model),
         "publication": {"window_days": 20, "window_unit": "calendar"},
         "townships": townships,
         "departments": departments,

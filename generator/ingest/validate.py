@@ -22,6 +22,7 @@ from generator.core.errors import Problem, display_path
 from generator.core.idnumber import id_birth_dates, id_checksum_ok
 from generator.core.normalise import digit_runs, longest_digit_run
 from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES, REQUIRED_COLUMNS
+from generator.core.website import website_warnings
 from generator.ingest.load import Batch, LoadResult, load_batches
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ def validate_data(data_dir: Path, as_of: dt.date | None = None) -> ValidationRes
     problems.extend(p for p in loaded.problems if not p.warning)
     result = validate_loaded(loaded, county, as_of)
     result.warnings.extend(str(p) for p in sorted(p for p in loaded.problems if p.warning))
+    if county is not None:
+        result.warnings.extend(website_warnings(county))
     result.problems = sorted(problems + result.problems, key=lambda p: (p.path, p.row or 0, p.column or "", p.message))
     log.info("校验：%d 个批次，%d 条记录，%d 个问题", len(result.batches), len(result.records), len(result.problems))
     return result

@@ -52,9 +52,9 @@ def write_province_search(province: Province, out: Path, listed: list[Path]) -> 
 
 
 def _page(county: County) -> str:
-    from generator.render.pages import make_env
+    from generator.render.env import environment
 
-    body = make_env().get_template("search.html.j2").render(county=county, programs=county.programs,
+    body = environment().get_template("search.html.j2").render(county=county, programs=county.programs,
                                                              site_root="../")
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">{SCRIPT_TAG}<meta name="viewport" content="width=device-width,initial-scale=1">

@@ -24,6 +24,8 @@ from generator.checks.budget import paid_mask
 from generator.core import urls, vocab
 from generator.core.county import County, Program
 from generator.core.money import format_money, format_plain
+from generator.render.govsite import page_meta
+from generator.render.printable import PRINT_DIR, records_meta, write_print_page
 from generator.site.mkdocs import Shell, page_depth
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class BatchView:
     produced_on: str
     published_on: str = ""
     status: str = "paid"
+    notice_period: tuple[str, str] | None = None  # 公示期 (start, end) of a notice
     notice_html: str = ""
     revision_html: str = ""
 
@@ -59,8 +62,8 @@ class PageWriter:
         self.shells = shells
         self.stats = stats
 
-    def write(self, url: str, title: str, body: str) -> None:
-        html = self.shells[page_depth(url)].render(title, body)
+    def write(self, url: str, title: str, body: str, meta: str = "") -> None:
+        html = self.shells[page_depth(url)].render(title, body, meta)
         path = self.out_dir / url / "index.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         data = html.encode("utf-8")
@@ -108,9 +111,13 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
         program = county.programs[program_code]
         url = urls.records_url(county, township, village, program_code, year)
         group_rows = [rows[i] for i in positions]
+        hidden = (township, village, program_code, year) in totals_only
         writer.write(url, f"{village} {program.name} {year}年",
                      _records_body(tpl, url, county, program, township, village, year, group_rows, batches,
-                                   (township, village, program_code, year) in totals_only, extras))
+                                   hidden, extras, print_href=PRINT_DIR),
+                     records_meta(county, program, village, year, group_rows, batches))
+        writer.stats.bytes += write_print_page(env, writer.out_dir, url, county, program, township, village,
+                                               year, group_rows, batches, hidden)
         village_rows.setdefault((township, village), []).append({
             "href": urls.relative(urls.village_url(county, township, village), url),
             "program_name": program.name, "year": year,
@@ -122,7 +129,7 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
 
 def _records_body(tpl: Any, url: str, county: County, program: Program, township: str, village: str,
                   year: str, rows: list[dict[str, Any]], batches: dict[str, BatchView], totals_only: bool,
-                  extras: PlaceExtras | None = None, banner: str = "") -> str:
+                  extras: PlaceExtras | None = None, banner: str = "", print_href: str = "") -> str:
     by_batch: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_batch.setdefault(row["batch_id"], []).append(row)
@@ -148,6 +155,7 @@ def _records_body(tpl: Any, url: str, county: County, program: Program, township
         objection_href=objection_link(url, program.code, town.code if town else township, village),
         department=department, county=county, batches=batch_blocks,
         recipients=len(rows), total=sum(r["amount"] for r in rows), banner=Markup(banner),
+        print_href=print_href,
     )
 
 
@@ -177,7 +185,8 @@ def _render_villages(env: Environment, writer: PageWriter, county: County,
                 root=urls.relative(url, ""), township=town.name, village=village.name, rows=rows,
                 town_href=urls.relative(url, urls.township_url(county, town.name)),
                 total_records=sum(r["records"] for r in rows),
-                total_amount=sum(r["amount"] for r in rows), complaint_href=complaint))
+                total_amount=sum(r["amount"] for r in rows), complaint_href=complaint),
+                page_meta("乡镇村", "信息公开"))
 
 
 def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County) -> None:
@@ -202,7 +211,8 @@ def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame
             root=urls.relative(url, ""), towns_href=urls.relative(url, "t/"), township=town,
             department=county.departments[town.department], villages=villages, programs=programs,
             total_records=sum(v["records"] for v in villages), total_amount=sum(v["amount"] for v in villages),
-            downloads_href=urls.relative(url, urls.DOWNLOADS_URL)))
+            downloads_href=urls.relative(url, urls.DOWNLOADS_URL)),
+            page_meta("乡镇村", "信息公开"))
 
 
 def _lookup(table: pd.DataFrame, key: str | tuple[str, ...]) -> tuple[int, float]:

@@ -129,7 +129,9 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     page = search_dir / "index.html"
     if inline_client(page, manifest):
         tags, classes = client_creates()
-        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=tags, extra_classes=classes)
+        # html.yk-elder is set by the page's first script (elder mode): its rules paint first too
+        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=tags,
+                            extra_classes={*classes, "yk-elder"})
     summary.seconds = time.perf_counter() - started
     log.info(summary.line())
     return summary

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CONTENT_MARKER = "YIKATONG-CONTENT-MARKER"
 TITLE_MARKER = "YikatongTitleMarker"
+META_MARKER = "<!--YK-PAGE-META-->"  # a data page's own meta tags go here (overrides/main.html)
 SHELL_DIR = "_shell"
 MAX_DEPTH = 7
 
@@ -37,9 +38,9 @@ class Shell:
     head: str
     tail: str
 
-    def render(self, title: str, body: str) -> str:
+    def render(self, title: str, body: str, meta: str = "") -> str:
         safe_title = escape(title, quote=True)
-        return (self.head.replace(TITLE_MARKER, safe_title) + body
+        return (self.head.replace(TITLE_MARKER, safe_title).replace(META_MARKER, meta) + body
                 + self.tail.replace(TITLE_MARKER, safe_title))
 
 
@@ -67,14 +68,17 @@ def write_docs(docs_dir: Path, pages: dict[str, tuple[str, str]]) -> None:
 
 
 def mkdocs_build(config_path: Path, docs_dir: Path, site_dir: Path, site_name: str,
-                 nav: list[Any]) -> None:
-    """Run mkdocs with the repository's mkdocs.yml, our docs dir, name and navigation."""
+                 nav: list[Any], extra: dict[str, Any] | None = None) -> None:
+    """Run mkdocs with the repository's mkdocs.yml, our docs dir, name and navigation
+    (`extra`: more ``config.extra`` values for the templates)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     base = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     base.update({"docs_dir": str(docs_dir.resolve()), "site_dir": str(site_dir.resolve()),
                  "site_name": site_name, "nav": nav})
+    if extra:
+        base["extra"] = {**(base.get("extra") or {}), **extra}
     base.setdefault("extra", {})["yk_theme_bundle"] = theme_bundle()
     theme = base.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):

@@ -19,6 +19,19 @@ COUNTY: dict[str, Any] = {
     "sms_signature": "【集贤县惠民补贴】",  # starts every SMS of the complaints service
 }
 
+# The site's government-website facts (国办发〔2017〕47号): all invented for the sample; the
+# 标识码, 备案号 and domain follow the real formats but belong to no site.
+WEBSITE: dict[str, str] = {
+    "organizer": "集贤县人民政府办公室",
+    "undertaker": "集贤县财政局",
+    "site_code": "2305210099",
+    "icp": "黑ICP备00000000号-1",
+    "public_security": "黑公网安备23052102000000号",
+    "address": "黑龙江省双鸭山市集贤县福利镇政府街1号",
+    "phone": "0469-4623000",
+    "domain": "https://ykt.example.gov.cn",
+}
+
 # (code, name, villages) — codes follow the county's 9-digit township codes.
 TOWNSHIPS = (
     ("230521100", "福利镇", 16),

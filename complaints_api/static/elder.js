@@ -1,0 +1,1 @@
+../../overrides/partials/elder.js
