@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from generator.core.website import (
-    meta_tags,
     footer_html,
+    meta_tags,
     site_meta,
     website,
 )
