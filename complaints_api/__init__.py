@@ -65,11 +65,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.protect(app)
     errors.register(app)
     cli.register(app)
-    from . import notifications
-    notifications.init_app(app, service)
+    _wire_notifications(app, service)
     app.after_request(_security_headers)
     _proxy_fix(app)
     return app
+
+
+def _wire_notifications(app: Flask, service: CaseService) -> None:
+    """Notifications: the event hook, the 督办 pages, the ``notify`` command (issue 14)."""
+    from . import escalation, notifications, notify_cli
+
+    service.event_hooks.append(notifications.EventNotifier(service, app.config))
+    service.visibility_hooks.append(escalation.visible_to_office(service))
+    app.register_blueprint(escalation.bp)
+    app.cli.add_command(notify_cli.notify)
 
 
 def _configure_session(app: Flask) -> None:

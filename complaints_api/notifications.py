@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -168,12 +167,3 @@ def set_contact(svc: CaseService, username: str, email: str | None, phone: str |
     for hook in svc.event_hooks:
         if isinstance(hook, EventNotifier):
             hook.forget_contacts()
-
-
-def init_app(app: Flask, svc: CaseService) -> None:
-    """Wire notifications into the service: event hook, 督办 pages, the ``notify`` command."""
-    from . import escalation, notify_cli
-    svc.event_hooks.append(EventNotifier(svc, app.config))
-    svc.visibility_hooks.append(escalation.visible_to_office(svc))
-    app.register_blueprint(escalation.bp)
-    app.cli.add_command(notify_cli.notify)
