@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.core.errors import Problem
+from generator.core.vocab import DEFAULT_ROUTING
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,7 @@ class Key:
     is_list: bool = False
 
 
-ROUTING_KEYS = ("eligibility", "amount", "list", "payment_not_received", "delay", "misconduct",
-                "bank_misconduct", "other", "report", "disclosure_request", "copy_finance_on")
+ROUTING_KEYS = tuple(DEFAULT_ROUTING)  # the categories and kinds the service routes (core.vocab)
 
 COUNTY_SCHEMA: dict[str, Key] = {
     "county": Key(True, "the county itself", {
@@ -36,6 +36,18 @@ COUNTY_SCHEMA: dict[str, Key] = {
         "title": Key(False, "site title; default <name>惠民惠农财政补贴资金“一卡通”公开平台"),
         "supervision_phone": Key(False, "the supervision hotline printed on every page (a landline)"),
         "supervision_address": Key(False, "where citizens can complain in person"),
+        "sms_signature": Key(False, "what every SMS of the complaints service starts with, "
+                                    "default 【<name>惠民补贴】"),
+    }),
+    "website": Key(False, "a government site's identity, shown in every page's footer and meta tags", {
+        "organizer": Key(False, "主办单位"),
+        "undertaker": Key(False, "承办单位 (optional)"),
+        "site_code": Key(False, "政府网站标识码"),
+        "icp": Key(False, "ICP备案号"),
+        "public_security": Key(False, "公安机关备案号"),
+        "address": Key(False, "the organizer's address"),
+        "phone": Key(False, "the organizer's phone"),
+        "domain": Key(False, "the site's public address, e.g. https://ykt.example.gov.cn (meta tags, QR codes)"),
     }),
     "publication": Key(False, "the legal publication window", {
         "window_days": Key(False, "days from a batch's produced_on to publication (default 20)"),
@@ -58,7 +70,7 @@ COUNTY_SCHEMA: dict[str, Key] = {
         "phone": Key(False, "public phone"),
         "address": Key(False, "public address"),
         "kind": Key(False, "department (default), township, bank or discipline"),
-        "roles": Key(False, "any of finance, triage, audit, discipline, agent_bank, bank_supervision"),
+        "roles": Key(False, "any of finance, triage, audit, discipline, supervision, agent_bank, bank_supervision"),
     }, is_list=True),
     "routing": Key(False, "complaint routing: category → program, holder, township, bank, finance, "
                           "triage, discipline, bank_supervision, audit or a department code"),
