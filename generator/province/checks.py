@@ -64,17 +64,17 @@ def digest_values(values: pd.Series, key: bytes) -> np.ndarray:
 
 def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """One county's successful payments as keyed digests and masked values (in its task)."""
-    from generator.checks.audit import _mask_ids, _period_row, _short_paths
-    from generator.checks.budget import PAID_STATUSES
+    from generator.checks.audit import _period_row, _short_paths
+    from generator.checks.budget import paid_mask
     from generator.ingest.validate import validate_data
-    from generator.privacy.mask import mask_name
+    from generator.privacy.mask import mask_id_series, mask_name
 
     result = validate_data(Path(data_dir), as_of=as_of)
     county = result.county
     if county is None:
         raise YikatongError(f"{code}：county.yml 有误，无法核对。")
     rec = result.records
-    rec = rec[rec["pay_status"].fillna("").isin(PAID_STATUSES) & rec["amount"].notna()].reset_index(drop=True)
+    rec = rec[paid_mask(rec)].reset_index(drop=True)  # the one rule for what counts as paid
     ids = rec["id_number"].fillna("").astype(str)
     cards = rec["card_number"].fillna("").astype(str)
     labels = {(p, per): _period_row(county, p, per, str(y))[2:4]
@@ -94,7 +94,7 @@ def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame
         "township": rec["township"].astype(str).to_numpy(),
         "village": rec["village"].astype(str).to_numpy(),
         "name_m": [mask_name(str(n), "partial") for n in rec["name"].to_numpy()],
-        "id_m": _mask_ids(ids),
+        "id_m": np.asarray(mask_id_series(ids), dtype=object),
         "card_m": np.where(cards.str.len().to_numpy() >= 8, "****" + cards.str.slice(-4).to_numpy(), "****"),
         "amount": rec["amount"].to_numpy(dtype="float64"),
         "paid_on": pd.to_datetime(rec["paid_on"]).dt.strftime("%Y-%m-%d").fillna("").to_numpy(),

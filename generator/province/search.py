@@ -15,7 +15,8 @@ from markupsafe import escape
 
 from generator.core.county import County, Program, Township, load_county
 from generator.province.model import Province
-from generator.search.index import SCRIPT_TAG, SearchSummary, build_search_index
+from generator.search.index import SearchSummary, build_search_index
+from generator.search.page import SCRIPT_TAG
 
 
 def province_county(province: Province, counties: list[County]) -> tuple[County, dict[str, str]]:

@@ -29,7 +29,7 @@ def environment() -> Environment:
     env.filters["plain_number"] = format_plain
     env.filters["urlencode"] = _urlencode_value
     env.globals.update(vocab.labels_for_templates())
-    from generator.render.govsite import tel_link
+    from generator.core.website import tel_link
 
     env.filters["tel"] = tel_link
     return env
