@@ -83,4 +83,6 @@ def notify(loop: bool, quiet: bool) -> None:
     finally:
         sender.close()
         if not quiet:
-            click.echo(f"通知发送已停止：{counts(app.extensions['yikatong_db'])}")
+            n = counts(app.extensions["yikatong_db"])
+            click.echo(f"通知发送已停止（已投递 {n.get('delivered', 0)} 条，待发 {n.get('pending', 0) + n.get('sending', 0)} 条，"
+                       f"失败 {n.get('failed', 0)} 条）。")
