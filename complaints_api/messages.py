@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.county import County
+from generator.core.county import County
 
 from .states import KINDS
 

@@ -73,7 +73,7 @@ def create_handler(app, username: str, department: str, *extra: str) -> str:
 # --- citizens -------------------------------------------------------------------------
 
 def test_form_offers_sms_off_by_default(data_dir) -> None:
-    from generator.county import load_county
+    from generator.core.county import load_county
     form = render("form.html.j2", county=load_county(data_dir))
     box = form.select_one("input[name=notify_sms]")
     assert box["type"] == "checkbox" and not box.has_attr("checked")
