@@ -128,9 +128,12 @@ def bench_lighthouse(site: Path) -> list[dict[str, object]]:
     results: list[dict[str, object]] = []
     env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
     pages = (("home", ""), ("township", township + "/"), ("record", record + "/"),
-             ("search", "search/?q=%E7%8E%8B"))  # a shared link: search/?q=王
+             ("search", "search/?q=%E7%8E%8B"),  # a shared link: search/?q=王
+             # 长辈模式: ?elder=1 switches it on (and remembers it) before the first paint
+             ("home elder", "?elder=1"), ("township elder", township + "/?elder=1"),
+             ("record elder", record + "/?elder=1"), ("search elder", "search/?q=%E7%8E%8B&elder=1"))
     for label, path in pages:
-        report = WORK / f"lighthouse-{label}.json"
+        report = WORK / f"lighthouse-{label.replace(' ', '-')}.json"
         subprocess.run([str(ROOT / "node_modules" / ".bin" / "lighthouse"), base + path, "--quiet",
                         "--output=json", f"--output-path={report}", "--only-categories=performance,accessibility,best-practices",
                         "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking "

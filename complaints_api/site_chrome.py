@@ -30,9 +30,10 @@ def _chrome() -> dict[str, Any]:
     service = current_app.extensions.get("yikatong")
     county = getattr(service, "county", None)
     if county is None:
-        return {"site": {"title": "惠民惠农补贴“一卡通”", "footer": "", "meta": "", "head_script": HEAD_SCRIPT}}
-    return {"site": {"title": county.title, "footer": footer_html(county), "meta": site_meta(county),
-                     "head_script": HEAD_SCRIPT}}
+        return {"site": {"title": "惠民惠农补贴“一卡通”", "short": "补贴公开", "footer": "", "meta": "",
+                         "head_script": HEAD_SCRIPT}}
+    return {"site": {"title": county.title, "short": f"{county.name}补贴公开", "footer": footer_html(county),
+                     "meta": site_meta(county), "head_script": HEAD_SCRIPT}}
 
 
 @bp.app_template_filter("tel")

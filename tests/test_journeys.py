@@ -81,10 +81,12 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
         page.fill("#yk-q", who["name"])
         page.click(".yk-hero button[type=submit]")
         page.wait_for_selector("#results .result")
+        page.locator("#results .result").first.scroll_into_view_if_needed()
         v.step("search-name")
         for label, query in (("search-initials", who["initials"]), ("search-id", who["id_tail"])):
             search(page, query)
             assert page.locator("#results .result").count() >= 1
+            page.locator("#results .result").first.scroll_into_view_if_needed()
             v.step(label)
         search(page, who["name"])
         mine = page.locator(f'#results a.result-link[href$="#r-{who["ref"]}"]')
@@ -113,7 +115,7 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
         page.click("#ykt-complaint-form button[type=submit]")
         page.wait_for_selector("#tracking-no")
         number, code = page.inner_text("#tracking-no").strip(), page.inner_text("#query-code").strip()
-        assert page.locator("header .site-name").inner_text().startswith("集贤县")
+        assert page.locator("header .site-name").inner_text().startswith("集贤县")  # county name
         assert page.locator(".site-footer").inner_text().count("政府网站标识码") == 1
         v.step("receipt")
         v.done()
