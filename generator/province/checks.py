@@ -118,25 +118,51 @@ def _spread(part: pd.DataFrame, key: str, other: str) -> pd.DataFrame:
     return part[many.to_numpy()].assign(group=part.loc[many.to_numpy(), key])
 
 
+KEY_COLUMNS = ["part", "rid", "county", "id_d", "card_d", "program", "period"]
+
+
+def _keys(path: str, part: int) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=KEY_COLUMNS[2:])
+    frame.insert(0, "rid", np.arange(len(frame), dtype="int64"))
+    frame.insert(0, "part", np.int64(part))
+    return frame
+
+
 def cross_county_frames(parts: list[Path], npartitions: int | None = None) -> dict[str, pd.DataFrame]:
     """The three checks over the counties' digest files (parquet), with dask.dataframe.
 
-    Runs on whatever scheduler is current (synchronous, or a distributed client).
+    Only the keys are shuffled (digests, program, period and a row pointer); the masked
+    columns of the rows found are read back afterwards. Runs on whatever scheduler is
+    current (synchronous, or a distributed client).
     """
     import dask
     import dask.dataframe as dd
 
-    ddf = dd.read_parquet([str(p) for p in parts])
+    paths = [str(p) for p in parts]
+    meta = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("part", "rid") else "object") for c in KEY_COLUMNS})
+    ddf = dd.from_map(_keys, paths, list(range(len(paths))), meta=meta)
     n = npartitions or max(1, len(parts))
-    meta = ddf._meta.assign(group=pd.Series(dtype="object"))
+    found_meta = meta.assign(group=pd.Series(dtype="object"))
     person = ddf[ddf["id_d"] != ""].shuffle("id_d", npartitions=n)
     card = ddf[ddf["card_d"] != ""].shuffle("card_d", npartitions=n)
     found = dask.compute(
-        person.map_partitions(_duplicates_across, meta=meta),
-        person.map_partitions(_spread, "id_d", "card_d", meta=meta),
-        card.map_partitions(_spread, "card_d", "id_d", meta=meta),
+        person.map_partitions(_duplicates_across, meta=found_meta),
+        person.map_partitions(_spread, "id_d", "card_d", meta=found_meta),
+        card.map_partitions(_spread, "card_d", "id_d", meta=found_meta),
     )
-    return dict(zip(KINDS, found, strict=True))
+    return {kind: _with_columns(frame, paths) for kind, frame in zip(KINDS, found, strict=True)}
+
+
+def _with_columns(found: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
+    """The masked columns of the rows found, read back from each county's digest file."""
+    frames = []
+    for part, rows in found.groupby("part", sort=True):
+        full = pd.read_parquet(paths[int(part)])  # type: ignore[call-overload]
+        picked = full.iloc[rows["rid"].to_numpy()].reset_index(drop=True)
+        frames.append(picked.assign(group=rows["group"].to_numpy()))
+    if not frames:
+        return pd.DataFrame(columns=[*DIGEST_COLUMNS, "group"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def report_tables(found: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
