@@ -394,7 +394,7 @@ def test_parallel_and_serial_builds_write_the_same_bytes(big: tuple[Path, pd.Dat
     """Forked workers build a big county's shards; the output is what one process writes."""
     site, public = big
     assert len(shard_files(site)) >= 64  # the fixture took the parallel path
-    monkeypatch.setattr("generator.search.shards.os.cpu_count", lambda: 1)
+    monkeypatch.setenv("YIKATONG_WORKERS", "1")
     build_search_index(public, load_county(Path(public.attrs["data"])), tmp_path)
 
     def tree(root: Path) -> dict[str, bytes]:

@@ -3,8 +3,8 @@
 ``COUNTY_SCHEMA`` maps each key to a ``Key``: required or not, a one-line meaning (English,
 for the docs) and, for a mapping or a list of mappings, its own keys. ``schema_problems``
 names every unknown key (with the nearest known one) and every missing required key.
-``routing`` is a mapping from complaint categories to targets; its keys are checked
-against the categories and kinds the complaints service knows.
+``routing`` maps complaint categories to targets; a county may add categories of its own,
+so its keys are not checked here (``ROUTING_KEYS`` are the ones the service knows).
 """
 
 from __future__ import annotations
@@ -81,11 +81,6 @@ def schema_problems(raw: dict[str, Any], source: str) -> list[Problem]:
     """Every unknown key (naming the nearest known one) and missing required key."""
     problems: list[Problem] = []
     _check(raw, COUNTY_SCHEMA, "", source, problems)
-    routing = raw.get("routing")
-    if isinstance(routing, dict):
-        for key in routing:
-            if key not in ROUTING_KEYS:
-                problems.append(Problem(source, None, f"routing.{key}", _unknown(str(key), ROUTING_KEYS, "routing")))
     return problems
 
 

@@ -34,9 +34,11 @@ DEFINITIONS = {
     "一人多卡（跨县）": "同一身份证号的补贴在不同县成功发放到不同的卡。",
     "一卡多人（跨县）": "同一张卡在不同县收到不同身份证号的补贴。",
 }
-DIGEST_COLUMNS = ("county", "county_name", "id_d", "card_d", "program", "program_name", "period",
+DIGEST_COLUMNS = ("county", "county_name", "id_d", "card_d", "id_k", "card_k", "pp_k",
+                  "program", "program_name", "period",
                   "batch_id", "file", "row", "township", "village", "name_m", "id_m", "card_m",
                   "amount", "paid_on")
+INT_COLUMNS = ("row", "amount", "id_k", "card_k", "pp_k")
 REPORT_COLUMNS = ("问题编号", "县", "批次", "文件", "行号", "乡镇", "村", "姓名", "身份证号", "卡号",
                   "补贴项目", "期别", "金额（元）", "发放日期", "说明")
 
@@ -62,6 +64,18 @@ def digest_values(values: pd.Series, key: bytes) -> np.ndarray:
     return digests[np.where(codes < 0, len(uniques), codes)]
 
 
+def int_keys(digests: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each hex digest as a signed 64-bit integer (0 for blanks): what the
+    shuffle and the groupings use (integers move and compare far faster than strings)."""
+    text = pd.Series(digests, dtype="object").fillna("")
+    keys = np.zeros(len(text), dtype="int64")
+    present = (text != "").to_numpy()
+    if present.any():
+        raw = np.frombuffer(bytes.fromhex("".join(s[:16] for s in text[present])), dtype=">i8")
+        keys[present] = np.where(raw == 0, 1, raw)
+    return keys
+
+
 def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """One county's successful payments as keyed digests and masked values (in its task)."""
     from generator.checks.audit import _period_row, _short_paths
@@ -80,11 +94,18 @@ def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame
     labels = {(p, per): _period_row(county, p, per, str(y))[2:4]
               for p, per, y in rec[["program", "period", "year"]].drop_duplicates().itertuples(index=False)}
     pairs = list(zip(rec["program"], rec["period"], strict=True))
+    id_d = digest_values(ids, key)
+    card_d = digest_values(cards, key)
+    payment = pd.Series(id_d, dtype="object") + "|" + rec["program"].astype(str) + "|" + rec["period"].astype(str)
+    pp_d = np.where(id_d != "", digest_values(payment, key), "")
     frame = pd.DataFrame({
         "county": code,
         "county_name": county.name,
-        "id_d": digest_values(ids, key),
-        "card_d": digest_values(cards, key),
+        "id_d": id_d,
+        "card_d": card_d,
+        "id_k": int_keys(id_d),
+        "card_k": int_keys(card_d),
+        "pp_k": int_keys(pp_d),
         "program": rec["program"].astype(str).to_numpy(),
         "program_name": [labels[p][0] for p in pairs],
         "period": [labels[p][1] for p in pairs],
@@ -99,44 +120,69 @@ def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame
         "amount": rec["amount"].to_numpy(dtype="float64"),
         "paid_on": pd.to_datetime(rec["paid_on"]).dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
     }, columns=list(DIGEST_COLUMNS))
-    return frame.astype({c: "object" for c in DIGEST_COLUMNS if c not in ("row", "amount")})
+    return frame.astype({c: "object" for c in DIGEST_COLUMNS if c not in INT_COLUMNS})
 
 
 # --- per partition, after the shuffle: every row of one key is in the partition ------------------
 
 def _duplicates_across(part: pd.DataFrame) -> pd.DataFrame:
-    part = part[part["id_d"] != ""]
-    key = part["id_d"] + "|" + part["program"] + "|" + part["period"]
-    counties = part.groupby(key)["county"].transform("nunique")
-    return part[counties.to_numpy() > 1].assign(group=key[counties.to_numpy() > 1])
+    part = part[part["pp_k"] != 0]
+    many = part.groupby("pp_k")["part"].transform("nunique").to_numpy() > 1
+    return part[many].assign(group=part["pp_k"].to_numpy()[many])
 
 
 def _spread(part: pd.DataFrame, key: str, other: str) -> pd.DataFrame:
-    part = part[(part[key] != "") & (part[other] != "")]
+    part = part[(part[key] != 0) & (part[other] != 0)]
     grouped = part.groupby(key)
-    many = (grouped["county"].transform("nunique") > 1) & (grouped[other].transform("nunique") > 1)
-    return part[many.to_numpy()].assign(group=part.loc[many.to_numpy(), key])
+    many = ((grouped["part"].transform("nunique") > 1) & (grouped[other].transform("nunique") > 1)).to_numpy()
+    return part[many].assign(group=part[key].to_numpy()[many])
+
+
+KEY_COLUMNS = ["part", "rid", "id_k", "card_k", "pp_k"]
+
+
+def _keys(path: str, part: int) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=KEY_COLUMNS[2:])
+    frame.insert(0, "rid", np.arange(len(frame), dtype="int64"))
+    frame.insert(0, "part", np.int64(part))
+    return frame
 
 
 def cross_county_frames(parts: list[Path], npartitions: int | None = None) -> dict[str, pd.DataFrame]:
     """The three checks over the counties' digest files (parquet), with dask.dataframe.
 
-    Runs on whatever scheduler is current (synchronous, or a distributed client).
+    Only the keys are shuffled (digests, program, period and a row pointer); the masked
+    columns of the rows found are read back afterwards. Runs on whatever scheduler is
+    current (synchronous, or a distributed client).
     """
     import dask
     import dask.dataframe as dd
 
-    ddf = dd.read_parquet([str(p) for p in parts])
+    paths = [str(p) for p in parts]
+    meta = pd.DataFrame({c: pd.Series(dtype="int64") for c in KEY_COLUMNS})
+    ddf = dd.from_map(_keys, paths, list(range(len(paths))), meta=meta)
     n = npartitions or max(1, len(parts))
-    meta = ddf._meta.assign(group=pd.Series(dtype="object"))
-    person = ddf[ddf["id_d"] != ""].shuffle("id_d", npartitions=n)
-    card = ddf[ddf["card_d"] != ""].shuffle("card_d", npartitions=n)
+    found_meta = meta.assign(group=pd.Series(dtype="int64"))
+    person = ddf[ddf["id_k"] != 0].shuffle("id_k", npartitions=n)
+    card = ddf[ddf["card_k"] != 0].shuffle("card_k", npartitions=n)
     found = dask.compute(
-        person.map_partitions(_duplicates_across, meta=meta),
-        person.map_partitions(_spread, "id_d", "card_d", meta=meta),
-        card.map_partitions(_spread, "card_d", "id_d", meta=meta),
+        person.map_partitions(_duplicates_across, meta=found_meta),
+        person.map_partitions(_spread, "id_k", "card_k", meta=found_meta),
+        card.map_partitions(_spread, "card_k", "id_k", meta=found_meta),
     )
-    return dict(zip(KINDS, found, strict=True))
+    return {kind: _with_columns(frame, paths) for kind, frame in zip(KINDS, found, strict=True)}
+
+
+def _with_columns(found: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
+    """The masked columns of the rows found, read back from each county's digest file."""
+    frames = []
+    for part, rows in found.groupby("part", sort=True):
+        full = pd.read_parquet(paths[int(part)])  # type: ignore[call-overload]
+        picked = full.iloc[rows["rid"].to_numpy()].reset_index(drop=True)
+        frames.append(picked.assign(group=rows["group"].to_numpy()))
+    if not frames:
+        return pd.DataFrame(columns=[*DIGEST_COLUMNS, "group"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def report_tables(found: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
