@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import messages
-from .cases import Actor, CaseService
+from .cases import Actor, CaseService, format_code
 from .models import Handler, Submission
 from .notify_models import CitizenNotice, HandlerContact
 from .outbox import enqueue_many, message
@@ -117,7 +117,7 @@ class EventNotifier:
             if detail.get("notify_sms") and phone is not None:
                 s.add(CitizenNotice(tracking_no=case.tracking_no, notify_sms=True))
                 rows.append(message(f"{key}:citizen", "sms", phone,
-                                    messages.receipt(self.svc.county, case.tracking_no, case.query_code,
+                                    messages.receipt(self.svc.county, case.tracking_no, format_code(case.query_code),
                                                      case.due_date.isoformat()), "receipt", case.tracking_no))
             rows += handler_messages(self.svc, s, case.department, "new_case", key, case, link, base_url=base,
                                      contacts=self.contacts(s, case.department))

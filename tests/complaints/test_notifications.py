@@ -136,11 +136,11 @@ def test_status_page_asks_whether_it_was_resolved_and_reopens(app, client) -> No
     case = submit(client, kind="inquiry", category=None)
     staff = app.test_client()
     act(staff, login(staff, create_handler(app, "zhao", "nyncj")), case["tracking_no"], "reply", reply="下月发放。")
-    page = BeautifulSoup(client.get(f"/track?no={case['tracking_no']}&code={case['query_code']}").get_data(as_text=True),
-                         "html.parser")
+    status = client.get(f"/track?no={case['tracking_no']}&code={case['query_code']}", follow_redirects=True)
+    page = BeautifulSoup(status.get_data(as_text=True), "html.parser")
     assert page.select_one("#resolved h2").get_text() == "问题解决了吗？"
     answer = client.post(f"/api/v1/submissions/{case['tracking_no']}/rating",
-                         data={"code": case["query_code"], "score": "2"})
+                         data={"code": case["query_code"], "score": "2"}, follow_redirects=True)
     assert "已重新交集贤县农业农村局办理" in answer.get_data(as_text=True)
     assert client.get(f"/api/v1/submissions/{case['tracking_no']}?code={case['query_code']}").get_json()["state"] == "in_progress"
 
