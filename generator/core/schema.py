@@ -49,5 +49,10 @@ DEFAULT_HEADERS: dict[str, str] = {key: aliases[0] for key, aliases in HEADER_AL
 PUBLIC_COLUMNS = (
     "ref", "batch_id", "program", "period", "year", "township", "village", "group",
     "quantity", "standard", "amount", "paid_on", "pay_status",
-    "name_shown", "id_shown", "card_shown", "remark_shown", "sensitive",
+    "name_shown", "id_shown", "card_shown", "remark_shown", "sensitive", "recipient",
 )
+# ``recipient`` is an ordinal that tells one program's recipients apart (records of one person
+# in one program share it; the same person in another program gets another), in order of first
+# appearance. It is used only to count recipients on the statistics pages and in stats.json
+# (sensitive programs show no ID digit, so namesakes of a village look alike) and is never
+# written to a page, download or shard.

@@ -145,6 +145,7 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
     opted = opted.astype(bool)
     out["remark_shown"] = records["remark"].where(opted, "").map(scrub_text)
     out["sensitive"] = records["program"].map(lambda p: _policy(county, p).sensitive)
+    out["recipient"] = records.groupby(["program", "id_number"], sort=False, dropna=False).ngroup()
     return out[list(PUBLIC_COLUMNS)]  # nothing undeclared leaves the masker
 
 

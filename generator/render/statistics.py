@@ -4,7 +4,8 @@ Everything here reads the *masked* public frame (``privacy.mask.mask_records``) 
 rows of ``site/data/batches.json``; nothing personal goes in. What counts as paid is
 ``generator.core.vocab.is_paid``. Recipients are counted by what the public pages show
 (masked name, masked ID, township and village) within one program; this matches the exact
-count except when two people of one village share all of those. The pages that show these
+count except when two people of one village share all of those; the masker's ``recipient``
+ordinal makes it exact. The pages that show these
 figures are ``generator.render.stats``; the figures come from ``checks.budget`` (execution)
 and ``publish.timeliness`` (which batches an on-time rate counts).
 """
@@ -86,7 +87,11 @@ def timeliness_stats(batch_rows: Sequence[dict[str, Any]], county: County) -> di
 
 
 def _public_person(frame: pd.DataFrame) -> pd.Series:
-    """One integer per recipient as the pages show them (program, place, masked name and ID)."""
+    """One integer per recipient of a program: the masker's ``recipient`` ordinal (exact even
+    where a sensitive program's namesakes look alike), or, for a frame without it, what the
+    pages show (program, place, masked name and ID)."""
+    if "recipient" in frame.columns:
+        return frame["recipient"]
     columns = ["program", "township", "village", "name_shown", "id_shown"]
     return frame.groupby(columns, sort=False, dropna=False).ngroup()
 
