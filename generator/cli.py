@@ -96,9 +96,10 @@ def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
 @data_option
 def scan(site_dir: Path, data_dir: Path) -> None:
     """泄露扫描：在已生成的网站中查找身份证号、卡号、手机号等个人信息。"""
+    from generator.ingest.load import input_values
     from generator.privacy.scan import scan_site
 
-    findings = scan_site(site_dir, data_dir if data_dir.exists() else None)
+    findings = scan_site(site_dir, sensitive=input_values(data_dir) if data_dir.exists() else None)
     for finding in findings:
         click.echo(str(finding))
     if findings:

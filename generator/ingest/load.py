@@ -400,3 +400,9 @@ def _add_provenance(frame: pd.DataFrame, batch: Batch) -> pd.DataFrame:
     frame.insert(3, "year", year)
     frame.insert(4, "source_file", display_path(batch.records_file) if batch.records_file else "")
     return frame
+
+
+def input_values(data_dir: Path) -> set[str]:
+    """Every ID, card and phone-like value in the input (including dropped columns), for the
+    leak scan's exact-value check (``privacy.scan.scan_site``)."""
+    return load_batches(Path(data_dir)).sensitive_values

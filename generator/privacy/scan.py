@@ -54,10 +54,10 @@ class Finding:
         return f"{self.path}:{self.line}: {self.what}"
 
 
-def scan_site(site_dir: Path, data_dir: Path | None = None, sensitive: set[str] | None = None) -> list[Finding]:
-    """Scan every file under `site_dir`; with `data_dir`, also for the input's exact values."""
-    if sensitive is None:
-        sensitive = input_values(data_dir) if data_dir is not None else set()
+def scan_site(site_dir: Path, sensitive: set[str] | None = None) -> list[Finding]:
+    """Scan every file under `site_dir`; with `sensitive` (``ingest.load.input_values``), also
+    for the input's exact values."""
+    sensitive = sensitive or set()
     files = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
     workers = worker_count()
     if len(files) < 500 or workers < 2 or "fork" not in mp.get_all_start_methods():
@@ -92,13 +92,6 @@ def _scan_files(files: list[Path], sensitive: set[str]) -> list[Finding]:
 
 def value_lengths(sensitive: set[str]) -> list[int]:
     return sorted({len(v) for v in sensitive})
-
-
-def input_values(data_dir: Path) -> set[str]:
-    """Every ID, card and phone-like value in the input (including dropped columns)."""
-    from generator.ingest.load import load_batches
-
-    return load_batches(Path(data_dir)).sensitive_values
 
 
 def scan_text(text: str | bytes, name: str, sensitive: set[str],
