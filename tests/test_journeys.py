@@ -137,7 +137,13 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
         if accept.count():
             accept.locator("xpath=ancestor::details").first.locator("summary").click()
             accept.locator("button[type=submit]").click()
-            page.wait_for_load_state("load")
+            # the service answers 303 and the case page comes back: wait for it, not for "load"
+            page.wait_for_selector('form[action$="/accept"]', state="detached")
+        reply = page.locator("details#action-reply")
+        reply.wait_for()
+        if reply.get_attribute("open") is None:
+            reply.locator("summary").click()
+        page.locator("textarea#reply").scroll_into_view_if_needed()
         page.fill("textarea#reply", "经核实，您的承包地面积已更正，差额将于下月发放到一卡通。")
         page.locator('form[action$="/reply"] button[type=submit]').click()
         page.wait_for_load_state("load")

@@ -49,15 +49,18 @@ def portal(site: Path, data: Path, db_dir: Path, today: str = "2026-11-20") -> I
 
     from complaints_api import create_app
     from complaints_api.auth import upsert_handler
-    from generator.dev.serve import Dispatcher, StaticSite
+    from complaints_api.dispatch import mount
+    from generator.dev.serve import StaticSite
 
     app = create_app({"TESTING": True, "YIKATONG_DATA": str(data), "SECRET_KEY": "journeys",
                       "DATABASE_URL": f"sqlite:///{db_dir / 'journeys.sqlite3'}", "SQLITE_SYNCHRONOUS": "NORMAL",
-                      "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "TODAY": today})
+                      "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "TODAY": today,
+                      # each mode is another villager: identical text must not fold into one case
+                      "DUPLICATE_WINDOW_SECONDS": 0})
     db = app.extensions["yikatong_db"]
     upsert_handler(db, "j-nyncj", "nyncj", "handler", PASSWORD)
     upsert_handler(db, "j-sjj", "sjj", "auditor", PASSWORD)
-    server = make_server("127.0.0.1", 0, Dispatcher(StaticSite(site), app), threaded=True)
+    server = make_server("127.0.0.1", 0, mount(StaticSite(site), app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/", app
