@@ -189,6 +189,7 @@ def test_report_holds_no_unmasked_id_or_card(report) -> None:
     assert _scan_workbook(out, secrets) == []
 
 
+@pytest.mark.slow
 def test_report_on_the_sample_holds_none_of_its_ids_or_cards(tmp_path: Path) -> None:
     out = tmp_path / "audit.xlsx"
     result = CliRunner().invoke(main, ["audit", "--data", str(REPO_DATA), "--out", str(out),

@@ -26,7 +26,7 @@ def build(tmp_path: Path, theme: str, own: str = ".own{color:red}", **kwargs: ob
     (tmp_path / "search" / "own.css").write_text(own, encoding="utf-8")
     page = tmp_path / "search" / "index.html"
     page.write_text(PAGE, encoding="utf-8")
-    assert inline_critical_css(page, **kwargs)  # type: ignore[arg-type]
+    assert inline_critical_css(page, **kwargs)
     return page.read_text(encoding="utf-8")
 
 

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 
 from generator.core.county import load_county
 from generator.ingest.validate import validate_data
+from generator.render import govsite
 from tests.conftest import AS_OF, static_server
 
 
@@ -123,6 +124,22 @@ def test_print_version_of_a_list(built_site: Path) -> None:
     assert svg is not None and svg.title.get_text() == "扫码查看网上公示"
     assert f"https://ykt.example.gov.cn/t/{township}/{village}/{page.parent.name}/" in text
     assert re.fullmatch(r"\S+村耕地地力保护补贴\d{4}年公示表 · 集贤县", sheet.title.get_text())
+
+
+def test_the_printed_qr_code_opens_the_page_online(built_site: Path) -> None:
+    """A phone that scans the notice board's sheet lands on the page the sheet was printed from."""
+    import numpy as np
+    import zxingcpp
+
+    page = a_records_page(built_site)
+    raw = (page.parent / "print" / "index.html").read_text(encoding="utf-8")
+    township, village = page.parent.parent.parent.name, page.parent.parent.name
+    address = f"https://ykt.example.gov.cn/t/{township}/{village}/{page.parent.name}/"
+    assert govsite.qr_svg(address) in raw  # the sheet carries exactly this code
+    modules = np.array([list(row) for row in govsite.qr_code(address).matrix], dtype=np.uint8)
+    modules = np.pad(modules, 4)  # the quiet zone a printed code has around it
+    image = np.kron(np.where(modules == 1, 0, 255).astype(np.uint8), np.ones((6, 6), dtype=np.uint8))
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [address]
 
 
 def test_a_notice_prints_its_period(built_site: Path) -> None:

@@ -381,6 +381,7 @@ def test_hot_surname_is_split_and_truncated(big: tuple[Path, pd.DataFrame], tmp_
     assert {r["township"] for r in result[1]["records"]} == {county.townships[2].name}
 
 
+@pytest.mark.slow
 def test_shards_compress_below_the_cap(big: tuple[Path, pd.DataFrame]) -> None:
     site, _ = big
     sizes = [len(gzip.compress(p.read_bytes())) for p in shard_files(site)]

@@ -16,17 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from bs4 import BeautifulSoup
 
 from tests.conftest import phone_tab, static_server
-
-
-def html_pages(site: Path) -> list[Path]:
-    return sorted(site.rglob("*.html"))
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+from tests.pages import html_pages, soup, tags
 
 
 def record_page(site: Path) -> Path:
@@ -46,9 +38,12 @@ def test_no_page_uses_materials_search(built_site: Path) -> None:
     assert not (built_site / "search" / "search_index.json").exists()
     assert not list((built_site / "assets" / "javascripts").glob("workers/search*"))
     for path in html_pages(built_site):
-        page = soup(path)
-        assert page.select('[data-md-component="search"], .md-search, label[for="__search"]') == [], path
-        assert "search_index.json" not in path.read_text(encoding="utf-8"), path
+        text = path.read_text(encoding="utf-8")
+        material = [(tag, attrs) for tag, attrs in tags(text)
+                    if attrs.get("data-md-component") == "search" or "md-search" in attrs.get("class", "").split()
+                    or (tag == "label" and attrs.get("for") == "__search")]
+        assert material == [], path
+        assert "search_index.json" not in text, path
 
 
 def test_every_themed_page_links_to_the_search_page_from_its_header(built_site: Path) -> None:

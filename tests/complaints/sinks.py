@@ -105,7 +105,7 @@ class SmtpSink:
                     return "250 OK"
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with sink.lock:
-                    sink.messages.append(message)  # type: ignore[arg-type]
+                    sink.messages.append(message)
                 return "250 OK"
 
         self.port = free_port()

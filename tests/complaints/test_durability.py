@@ -16,12 +16,12 @@ pytestmark = pytest.mark.slow  # SIGKILL under load: seconds of real traffic
 ROOT = Path(__file__).parents[2]
 
 
-def run_bench(data_dir: Path, *args: str) -> dict:  # type: ignore[type-arg]
+def run_bench(data_dir: Path, *args: str) -> dict:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "complaints_bench.py"), "--json", "--data", str(data_dir), *args],
         capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert result.returncode in (0, 1), result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_sigkill_mid_load_loses_nothing_on_sqlite(data_dir: Path) -> None:

@@ -28,8 +28,8 @@ ERROR_KEYS = {"ok", "status", "error", "errors"}
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def fuzz_app(request, app_factory) -> Flask:
     if request.param == "postgres":
-        return app_factory(DATABASE_URL=request.getfixturevalue("pg_url"))  # type: ignore[no-any-return]
-    return app_factory()  # type: ignore[no-any-return]
+        return app_factory(DATABASE_URL=request.getfixturevalue("pg_url"))
+    return app_factory()
 
 
 def check(response) -> None:

@@ -16,7 +16,7 @@ def soup(response) -> BeautifulSoup:
 
 
 def total(client) -> int:
-    return client.get("/api/v1/stats").get_json()["total"]  # type: ignore[no-any-return]
+    return client.get("/api/v1/stats").get_json()["total"]
 
 
 def test_reloading_the_receipt_shows_the_same_receipt_and_files_nothing(client) -> None:

@@ -16,7 +16,7 @@ from .conftest import PASSWORD, add_handler, csrf_from, submission, submit
 
 def stored(app, number: str) -> Submission:
     with app.extensions["yikatong_db"].read() as s:
-        return s.scalar(select(Submission).where(Submission.tracking_no == number))  # type: ignore[no-any-return]
+        return s.scalar(select(Submission).where(Submission.tracking_no == number))
 
 
 @pytest.mark.parametrize("depth", [9, 1000, 100_000])
