@@ -90,17 +90,8 @@ def static_server(directory: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def phone_tab(browser: Any, server: str) -> Iterator[Any]:
-    """A 360 px tab; fails the test on any script error or any request outside `server`."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    outside: list[str] = []
-    context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-                  if not route.request.url.startswith(server) else route.continue_())
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert errors == []
-    assert outside == []  # nothing loads from another origin
+    """A 360 × 740 tab; fails the test on any script error or any request outside `server`."""
+    from tests.ux import NORMAL, tab
+
+    with tab(browser, server, NORMAL) as page:
+        yield page
