@@ -25,6 +25,8 @@ from generator.province.sample import write_province_sample
 
 AS_OF = pd.Timestamp("2026-11-20").date()
 KEY = "test-key-0123456789abcdef"
+# every test here builds or samples a province of several counties (not the inner loop)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +91,6 @@ def report_findings(report: Path) -> dict[str, set[tuple[str, str, int]]]:
     return found
 
 
-@pytest.mark.slow
 def test_cross_county_findings_equal_an_independent_pandas_computation(built: tuple[Path, Path, Path]) -> None:
     data, _out, report = built
     expected = expected_findings(data)
@@ -97,7 +98,6 @@ def test_cross_county_findings_equal_an_independent_pandas_computation(built: tu
     assert report_findings(report) == expected
 
 
-@pytest.mark.slow
 def test_same_person_under_another_program_in_another_county_is_not_a_duplicate(built: tuple[Path, Path, Path]) -> None:
     data, _out, report = built
     near = [p for p in data.glob("*/batches/*/*") if "-x" in p.name and p.name.split("-x")[0].split("-")[-1]
@@ -107,7 +107,6 @@ def test_same_person_under_another_program_in_another_county_is_not_a_duplicate(
     assert not set(duplicates["批次"]) & {p.name for p in near}
 
 
-@pytest.mark.slow
 def test_report_names_both_counties_and_shows_masked_values_only(built: tuple[Path, Path, Path]) -> None:
     data, _out, report = built
     sheet = pd.read_excel(report, sheet_name="重发（跨县）", dtype=str)
@@ -119,7 +118,6 @@ def test_report_names_both_counties_and_shows_masked_values_only(built: tuple[Pa
     assert first["文件"].str.startswith("batches/").all()
 
 
-@pytest.mark.slow
 def test_portal_lists_every_county_with_a_link(built: tuple[Path, Path, Path]) -> None:
     data, out, _report = built
     soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
@@ -131,7 +129,6 @@ def test_portal_lists_every_county_with_a_link(built: tuple[Path, Path, Path]) -
     assert all(r.endswith("%") for r in rates)
 
 
-@pytest.mark.slow
 def test_province_search_holds_every_county_and_links_into_its_site(built: tuple[Path, Path, Path]) -> None:
     data, out, _report = built
     page = (out / "search" / "index.html").read_text(encoding="utf-8")
@@ -177,7 +174,6 @@ def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, 
             assert mine == {k: v for k, v in before.items() if k.startswith(county.code + "/")}
 
 
-@pytest.mark.slow
 def test_a_failing_county_leaves_out_untouched_and_is_named(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(built[0], data)
