@@ -170,6 +170,10 @@ class Sender:
                 elif outcome == "retry":
                     delay = min(MAX_BACKOFF, self.backoff * 2 ** (o.attempt - 1))
                     row.update(p_status="pending", p_next_at=now + dt.timedelta(seconds=delay))
+                    # the id, the event and the transport's detail (a status code or an
+                    # exception's class): never the recipient or the text
+                    log.warning("notification %s (%s) attempt %s failed: %s; next attempt in %s s",
+                                message.id, message.event, o.attempt, o.result.detail, delay)
                 else:
                     log.warning("notification %s (%s) failed after %s attempt(s): %s",
                                 message.id, message.event, o.attempt, o.result.detail)
