@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from . import messages
@@ -85,7 +85,8 @@ def notify_handlers(svc: CaseService, s: Session, department: str, event: str, k
     return len(rows)
 
 
-_NOTICE = insert(CitizenNotice.__table__)
+_NOTICES: Table = CitizenNotice.__table__  # type: ignore[assignment]
+_NOTICE = insert(_NOTICES)
 
 
 class EventNotifier:

@@ -45,7 +45,8 @@ def utcnow() -> dt.datetime:
 
 # On the table, not the mapped class: a Core INSERT skips the ORM's bulk-insert machinery
 # (it costs a submission about half a millisecond of CPU less).
-_INSERT = {name: insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+_T: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_INSERT = {name: insert(_T).on_conflict_do_nothing(index_elements=["dedupe_key"])
            for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
@@ -193,7 +194,6 @@ class Sender:
 
 
 # one statement for every result of a batch (executemany)
-_T: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _RESULT = (update(_T).where(_T.c.id == bindparam("mid"))
            .values(status=bindparam("p_status"), attempts=bindparam("p_attempts"),
                    next_at=bindparam("p_next_at"), delivered_at=bindparam("p_delivered_at"),
