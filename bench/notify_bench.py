@@ -15,7 +15,8 @@ enqueuing adds to a submission.
    the p99 difference: how much of it is noise), and the worker's CPU per submission of
    each kind. Budget: p99 grows ≤ 5 ms.
 
-    .venv/bin/python bench/notify_bench.py [--messages 10000] [--pairs 1000] [--only deliver,kill,enqueue] [--json]
+    .venv/bin/python bench/notify_bench.py [--messages 10000] [--pairs 1000] [--backend sqlite|postgres]
+        [--only deliver,kill,enqueue] [--json]
 """
 
 from __future__ import annotations
@@ -203,20 +204,22 @@ def _worker_pid(master: int) -> int:
     return int(children[0])
 
 
-def bench_enqueue(tmp: Path, data: Path, rounds: int = 1000) -> dict[str, Any]:
+def bench_enqueue(tmp: Path, data: Path, rounds: int = 1000, backend: str = "sqlite") -> dict[str, Any]:
     """What the outbox row adds to a submission, on a real server (gunicorn, one sync
-    worker, SQLite) with one client: submissions alternate between 短信通知我 ticked (the
+    worker; SQLite, or PostgreSQL at BENCH_PG_URL in a schema of its own) with one client: submissions alternate between 短信通知我 ticked (the
     receipt SMS is queued in the submission's transaction) and not (no outbox row: the
     county's handlers have no contact set), in ``rounds`` pairs whose order flips every
     round, so both kinds see the same machine load, disk and database size. Latency is
     measured at the client; the worker's CPU (``/proc/PID/schedstat``) before and after each
     request gives the server's CPU per submission of each kind."""
     import random
-    import sqlite3
 
-    from bench.complaints_bench import Server, request
-    db_file = tmp / "enqueue.sqlite3"
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_file}", YIKATONG_DATA=str(data), SECRET_KEY="bench",
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+
+    from bench.complaints_bench import Server, database_for, request
+    db_url, drop = database_for(backend, tmp)
+    env = dict(os.environ, DATABASE_URL=db_url, YIKATONG_DATA=str(data), SECRET_KEY="bench",
                SESSION_COOKIE_SECURE="false", PYTHONPATH=str(ROOT), RATELIMIT_ENABLED="false",
                DUPLICATE_WINDOW_SECONDS="0")
     server = Server(env, 1, tmp / "enqueue-gunicorn.log")
@@ -251,18 +254,22 @@ def bench_enqueue(tmp: Path, data: Path, rounds: int = 1000) -> dict[str, Any]:
                 latency[mode].append(ms)
                 cpu[mode].append(cpu_ms)
         load_after = os.getloadavg()[0]
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            receipts = conn.execute(sql("SELECT count(*) FROM outbox WHERE event = 'receipt'")).scalar_one()
+            others = conn.execute(sql("SELECT count(*) FROM outbox WHERE event != 'receipt'")).scalar_one()
+        engine.dispose()
     finally:
         server.stop()
-    with sqlite3.connect(db_file) as conn:
-        receipts = conn.execute("SELECT count(*) FROM outbox WHERE event = 'receipt'").fetchone()[0]
-        others = conn.execute("SELECT count(*) FROM outbox WHERE event != 'receipt'").fetchone()[0]
+        if drop is not None:
+            drop()
     # how much the p99 difference moves between resamples of the same run (bootstrap)
     rng = random.Random(14)
     diffs = sorted(_percentile(rng.choices(latency["on"], k=rounds), 99)
                    - _percentile(rng.choices(latency["off"], k=rounds), 99) for _ in range(300))
     figures = {f"{q}_{mode}_ms": round(_percentile(latency[mode], p), 2)
                for q, p in (("p50", 50), ("p90", 90), ("p99", 99)) for mode in ("off", "on")}
-    return {"part": "enqueue", "server": "gunicorn, 1 sync worker, SQLite", "pairs": rounds,
+    return {"part": "enqueue", "server": f"gunicorn, 1 sync worker, {backend}", "pairs": rounds,
             "outbox_rows_on": receipts - WARM_UP // 2, "outbox_rows_off_and_handlers": others,
             **figures,
             "p50_added_ms": round(figures["p50_on_ms"] - figures["p50_off_ms"], 2),
@@ -280,7 +287,8 @@ def bench_enqueue(tmp: Path, data: Path, rounds: int = 1000) -> dict[str, Any]:
 PARTS = ("deliver", "kill", "enqueue")
 
 
-def run(messages: int = 10_000, pairs: int = 1000, parts: tuple[str, ...] = PARTS) -> dict[str, dict[str, Any]]:
+def run(messages: int = 10_000, pairs: int = 1000, parts: tuple[str, ...] = PARTS,
+        backend: str = "sqlite") -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="yikatong-notify-") as tmp_name:
         tmp = Path(tmp_name)
         data = write_county(tmp / "data")
@@ -290,7 +298,7 @@ def run(messages: int = 10_000, pairs: int = 1000, parts: tuple[str, ...] = PART
         if "kill" in parts:
             out["kill"] = bench_kill(messages, tmp, data)
         if "enqueue" in parts:
-            out["enqueue"] = bench_enqueue(tmp, data, pairs)
+            out["enqueue"] = bench_enqueue(tmp, data, pairs, backend)
         return out
 
 
@@ -308,13 +316,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--pairs", type=int, default=1000, help="enqueue: submissions of each kind")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: deliver, kill, enqueue")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="enqueue: the service's database (postgres: BENCH_PG_URL)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     parts = tuple(p for p in args.only.split(",") if p)
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
-    results = run(args.messages, args.pairs, parts)
+    results = run(args.messages, args.pairs, parts, args.backend)
     verdicts = _verdicts(results)
     if args.json:
         print(json.dumps({"results": list(results.values()), "ok": verdicts}, ensure_ascii=False))
@@ -330,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"(+{e['server_cpu_added_ms']} ms; p99 {e['server_cpu_p99_off_ms']} → {e['server_cpu_p99_on_ms']} ms)")
         for part, ok in verdicts.items():
             print(f"{part}: {'within budget' if ok else 'OVER BUDGET'}")
+        if "enqueue" in results and results["enqueue"]["p99_added_90pct_interval_ms"][1] > BUDGET["enqueue_p99_ms"]:
+            print("enqueue: the p99 difference is within the machine's noise here (its 90% interval reaches "
+                  f"{results['enqueue']['p99_added_90pct_interval_ms'][1]} ms): re-measure on a quiet machine, "
+                  "or read the CPU per submission")
     return 0 if all(verdicts.values()) else 1
 
 
