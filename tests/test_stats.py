@@ -20,7 +20,7 @@ from generator.render.stats import (
     render_budget_page,
     render_stats_page,
 )
-from tests.ux import MODES, Mode, screen_problems, shoot, tab
+from tests.ux import AXE, MODES, Mode, axe_violations, screen_problems, shoot, tab
 
 ROWS = [
     {"id": "a", "program": "gdzl", "department": "nyncj", "produced_on": "2025-05-20", "first_published": "2025-05-30",
@@ -332,6 +332,8 @@ def test_overdue_and_escalated_per_department_on_every_screen(browser, stats_por
         table.scroll_into_view_if_needed()
         shoot(page, "stats", mode, 1, "complaints-by-department")
         assert screen_problems(page, mode) == []
+        if AXE.exists():
+            assert axe_violations(page) == []
         # on a phone each department is a card: every figure under its label, inside the
         # screen (no scrolling to reach 逾期 or 督办中)
         width = page.viewport_size["width"]
