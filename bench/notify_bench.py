@@ -334,10 +334,10 @@ def main(argv: list[str] | None = None) -> int:
         if "enqueue" in results:
             e = results["enqueue"]
             print(f"enqueue: p99 {e['p99_off_ms']} ms without the outbox row, {e['p99_on_ms']} ms with it: "
-                  f"+{e['p99_added_ms']} ms (90% of resamples: {e['p99_added_90pct_interval_ms'][0]} to "
+                  f"{e['p99_added_ms']:+} ms (90% of resamples: {e['p99_added_90pct_interval_ms'][0]} to "
                   f"{e['p99_added_90pct_interval_ms'][1]} ms; budget {BUDGET['enqueue_p99_ms']} ms); "
                   f"server CPU {e['server_cpu_off_ms']} → {e['server_cpu_on_ms']} ms per submission "
-                  f"(+{e['server_cpu_added_ms']} ms; p99 {e['server_cpu_p99_off_ms']} → {e['server_cpu_p99_on_ms']} ms)")
+                  f"({e['server_cpu_added_ms']:+} ms; p99 {e['server_cpu_p99_off_ms']} → {e['server_cpu_p99_on_ms']} ms)")
         for part, ok in verdicts.items():
             print(f"{part}: {'within budget' if ok else 'OVER BUDGET'}")
         if "enqueue" in results and results["enqueue"]["p99_added_90pct_interval_ms"][1] > BUDGET["enqueue_p99_ms"]:
