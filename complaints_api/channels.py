@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import json
 import smtplib
+import ssl
 import threading
 import time
 import urllib.parse
@@ -153,14 +154,21 @@ class Smtp:
         self.tls, self.sender = bool(config["MAIL_USE_TLS"]), config["MAIL_FROM"]
         self.username, self.password = config["MAIL_USERNAME"], config["MAIL_PASSWORD"]
         self.timeout = float(config["NOTIFY_TIMEOUT_SECONDS"])
+        # smtplib's own STARTTLS default checks neither the certificate nor the host name:
+        # always verify, against MAIL_CA_FILE (an in-house CA) or the system's CAs
+        self.tls_context = ssl.create_default_context(cafile=config.get("MAIL_CA_FILE") or None) if self.tls else None
         self._conns = _PerThread()
 
     def _connect(self) -> smtplib.SMTP:
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.tls:
-            conn.starttls()
-        if self.username:
-            conn.login(self.username, self.password)
+        try:
+            if self.tls:
+                conn.starttls(context=self.tls_context)
+            if self.username:
+                conn.login(self.username, self.password)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def send(self, message: OutboxMessage) -> Result:

@@ -121,7 +121,11 @@ NOTIFY_SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_SERVER", "", parse_str, "SMTP host for handlers' email; empty: email goes to the log file."),
     Setting("MAIL_PORT", 25, parse_int, "SMTP port (587 with MAIL_USE_TLS)."),
     Setting("MAIL_FROM", "noreply@localhost", parse_str, "Sender address of emails."),
-    Setting("MAIL_USE_TLS", False, parse_bool, "STARTTLS after connecting."),
+    Setting("MAIL_USE_TLS", False, parse_bool,
+            "STARTTLS after connecting; the server's certificate and host name are always verified."),
+    Setting("MAIL_CA_FILE", "", parse_str,
+            "PEM file of the CA(s) that sign the SMTP server's certificate (an in-house CA); "
+            "empty: the system's trusted CAs."),
     Setting("MAIL_USERNAME", "", parse_str, "SMTP login (empty: no login)."),
     Setting("MAIL_PASSWORD", "", parse_str, "SMTP password."),
     Setting("SERVICE_URL", "", parse_str,

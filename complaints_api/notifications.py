@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from . import messages
@@ -85,6 +85,10 @@ def notify_handlers(svc: CaseService, s: Session, department: str, event: str, k
     return len(rows)
 
 
+_NOTICES: Table = CitizenNotice.__table__  # type: ignore[assignment]
+_NOTICE = insert(_NOTICES)
+
+
 class EventNotifier:
     """The hook the case service calls after writing each audit row."""
 
@@ -115,7 +119,8 @@ class EventNotifier:
         if action == "submit":
             phone = citizen_phone(case)
             if detail.get("notify_sms") and phone is not None:
-                s.add(CitizenNotice(tracking_no=case.tracking_no, notify_sms=True))
+                # a Core INSERT: no unit-of-work flush for one row inside the submission
+                s.execute(_NOTICE, {"tracking_no": case.tracking_no, "notify_sms": True})
                 rows.append(message(f"{key}:citizen", "sms", phone,
                                     messages.receipt(self.svc.county, case.tracking_no, format_code(case.query_code),
                                                      case.due_date.isoformat()), "receipt", case.tracking_no))

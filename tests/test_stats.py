@@ -20,6 +20,7 @@ from generator.render.stats import (
     render_budget_page,
     render_stats_page,
 )
+from tests.ux import AXE, MODES, Mode, axe_violations, screen_problems, shoot, tab
 
 ROWS = [
     {"id": "a", "program": "gdzl", "department": "nyncj", "produced_on": "2025-05-20", "first_published": "2025-05-30",
@@ -35,9 +36,11 @@ ROWS = [
 ]
 COMPLAINTS = {"ok": True, "total": 7, "by_kind": {"inquiry": 4, "complaint": 2, "report": 1, "disclosure_request": 0},
               "by_state": {"submitted": 2, "closed": 5},
-              "by_department": {"nyncj": {"name": "集贤县农业农村局", "total": 5, "open": 1, "overdue": 0,
-                                          "on_time_rate": 1.0}},
-              "on_time_rate": 0.8, "secret": "not for the page"}
+              "by_department": {"nyncj": {"name": "集贤县农业农村局", "total": 5, "open": 2, "overdue": 1,
+                                          "escalated": 1, "on_time_rate": 0.75},
+                                "mzj": {"name": "集贤县民政局", "total": 2, "open": 0, "overdue": 0,
+                                        "escalated": 0, "on_time_rate": 1.0}},
+              "on_time_rate": 0.8, "overdue": 1, "escalated": 1, "secret": "not for the page"}
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +135,8 @@ def test_without_batch_rows_or_complaints(planted) -> None:
 def test_complaints_keep_only_the_public_keys(planted) -> None:
     result, public = planted
     built = build_stats(public, result.county, complaints=COMPLAINTS)
-    assert set(built["complaints"]) == {"total", "by_kind", "by_state", "by_department", "on_time_rate"}
+    assert set(built["complaints"]) == {"total", "by_kind", "by_state", "by_department", "on_time_rate",
+                                        "overdue", "escalated"}
 
 
 # ---------------------------------------------------------------- stats.json
@@ -192,6 +196,12 @@ def test_complaint_block_prefilled_when_the_build_has_figures(planted) -> None:
     assert block.select_one('[data-part="total"]').text == "共收到 7 件，按期办结率 80.0%。"
     kinds = [[td.text for td in tr.select("td")] for tr in block.select('[data-part="by_kind"] tr')]
     assert kinds == [["投诉", "2"], ["信息公开申请", "0"], ["咨询", "4"], ["举报", "1"]]
+    assert block.select_one('[data-part="overdue"]').text == "目前逾期未办结 1 件，督办中 1 件。"
+    table = block.select_one("table#complaints-by-department")
+    assert [th.text for th in table.select("thead th")] == ["部门", "件数", "办理中", "逾期", "督办中"]
+    assert [[c.text for c in tr.select("th, td")] for tr in table.select("tbody tr")] == [
+        ["集贤县民政局", "2", "0", "0", "0"], ["集贤县农业农村局", "5", "2", "1", "1"]]
+    assert table.select_one("tbody th")["scope"] == "row"
     assert "timeliness" not in [s["id"] for s in soup.select("section")]
 
 
@@ -252,7 +262,9 @@ def test_browser_fills_complaint_stats_from_the_service(browser, stats: dict, pl
     assert block.locator('[data-part="total"]').inner_text() == "共收到 7 件，按期办结率 80.0%。"
     kinds = block.locator('[data-part="by_kind"] tr').all_inner_texts()
     assert [k.split("\t") for k in kinds] == [["咨询", "4"], ["投诉", "2"], ["举报", "1"], ["信息公开申请", "0"]]
-    assert block.locator('[data-part="by_department"] tr').all_inner_texts() == ["集贤县农业农村局\t5\t1\t0"]
+    assert block.locator('[data-part="by_department"] tr').all_inner_texts() == [
+        "集贤县民政局\t2\t0\t0\t0", "集贤县农业农村局\t5\t2\t1\t1"]
+    assert block.locator('[data-part="overdue"]').inner_text() == "目前逾期未办结 1 件，督办中 1 件。"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     assert errors == []
     context.close()
@@ -268,3 +280,72 @@ def test_browser_hides_complaint_stats_when_the_service_is_down(browser, stats: 
     assert page.locator("svg.yk-chart").first.bounding_box()["width"] <= 360
     assert errors == []
     context.close()
+
+
+# ------------------------------------------- on the built site, with the real service
+
+
+@pytest.fixture(scope="module")
+def stats_portal(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The built sample site and the service, with one case overdue and escalated (督办), one
+    overdue and not yet escalated (the worker has not run since), and one in time."""
+    from tests.ux import portal
+
+    with portal(built_site, built_site.parent / "data", tmp_path_factory.mktemp("stats-db"),
+                today="2026-06-01") as (base, app):
+        client = app.test_client()
+
+        def submit(program: str) -> str:
+            answer = client.post("/api/v1/submissions", json={
+                "kind": "complaint", "category": "amount", "program": program, "subject": "补贴金额少了",
+                "body": "我家承包12亩，只发了700元。", "name": "王大娘", "phone": "13800138000"})
+            assert answer.status_code == 201, answer.get_json()
+            return str(answer.get_json()["department"]["code"])
+
+        first = submit("gdzl")
+        app.config["TODAY"] = "2026-07-15"
+        run = app.test_cli_runner().invoke(args=["notify"])  # escalates the first case
+        assert run.exit_code == 0, run.output
+        assert submit("gdzl") == first
+        app.config["TODAY"] = "2026-09-01"  # the second is late now; no worker run since
+        other = submit("gljt")
+        assert other != first
+        yield base, app, first, other
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", MODES, ids=[m.name for m in MODES])
+def test_overdue_and_escalated_per_department_on_every_screen(browser, stats_portal, mode: Mode) -> None:
+    base, app, first, other = stats_portal
+    names = {code: app.extensions["yikatong"].department_name(code) for code in (first, other)}
+    with tab(browser, base, mode) as page:
+        page.goto(base + "stats/")
+        block = page.locator("#complaint-stats")
+        block.wait_for(state="visible")
+        assert block.locator('[data-part="total"]').inner_text().startswith("共收到 3 件")
+        assert block.locator('[data-part="overdue"]').inner_text() == "目前逾期未办结 2 件，督办中 1 件。"
+        table = page.locator("table#complaints-by-department")
+        assert table.locator("thead th").all_inner_texts() == ["部门", "件数", "办理中", "逾期", "督办中"]
+        rows = {r.locator("th").inner_text(): r.locator("td").all_inner_texts()
+                for r in table.locator("tbody tr").all()}
+        assert rows == {names[first]: ["2", "2", "2", "1"], names[other]: ["1", "1", "0", "0"]}
+        table.scroll_into_view_if_needed()
+        shoot(page, "stats", mode, 1, "complaints-by-department")
+        assert screen_problems(page, mode) == []
+        if AXE.exists():
+            assert axe_violations(page) == []
+        # on a phone each department is a card: every figure under its label, inside the
+        # screen (no scrolling to reach 逾期 or 督办中)
+        width = page.viewport_size["width"]
+        caption = table.locator("caption")
+        size = float(caption.evaluate("c => parseFloat(getComputedStyle(c).fontSize)"))
+        assert caption.bounding_box()["height"] < 3 * size  # one line, not a character per line
+        for row in table.locator("tbody tr").all():
+            assert row.evaluate("r => getComputedStyle(r).display") == "block"
+            for cell in row.locator("td").all():
+                label = cell.evaluate("c => getComputedStyle(c, '::before').content")
+                assert label == f'"{cell.get_attribute("data-label")}："'
+                box = cell.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+        assert [c.get_attribute("data-label") for c in table.locator("tbody tr").first.locator("td").all()] == [
+            "件数", "办理中", "逾期", "督办中"]

@@ -173,7 +173,7 @@ def _trends(paid: pd.DataFrame, county: County, years: list[str]) -> dict[str, A
 
 
 def _complaints(data: dict[str, Any]) -> dict[str, Any]:
-    keys = ("total", "by_kind", "by_state", "by_department", "on_time_rate", "as_of")
+    keys = ("total", "by_kind", "by_state", "by_department", "on_time_rate", "overdue", "escalated", "as_of")
     return {k: data[k] for k in keys if k in data}
 
 

@@ -86,10 +86,15 @@ class HttpSink:
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message.
 
-    def __init__(self, on_receive: Any = None) -> None:
+    With ``tls`` (an ``ssl.SSLContext`` holding the server's certificate) it offers STARTTLS
+    and refuses mail before it; with ``login`` (user, password) it demands AUTH PLAIN/LOGIN
+    (only over TLS) and records each login it saw in ``logins``."""
+
+    def __init__(self, on_receive: Any = None, tls: Any = None, login: tuple[str, str] | None = None) -> None:
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
 
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
@@ -108,8 +113,22 @@ class SmtpSink:
                     sink.messages.append(message)
                 return "250 OK"
 
+        self.logins: list[tuple[str, bool]] = []
+
+        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+            user = auth_data.login.decode()
+            ok = login is not None and (user, auth_data.password.decode()) == login
+            with sink.lock:
+                sink.logins.append((user, ok))
+            return AuthResult(success=ok, handled=False)
+
+        extra: dict[str, Any] = {}
+        if tls is not None:
+            extra.update(tls_context=tls, require_starttls=True)
+        if login is not None:
+            extra.update(authenticator=authenticate, auth_required=True, auth_require_tls=tls is not None)
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
 
     def ids(self) -> collections.Counter[str]:

@@ -8,7 +8,9 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -169,6 +171,123 @@ def test_email_through_a_real_smtp_server(app_factory, client) -> None:
     assert mail["Subject"] == f"【集贤县惠民补贴】新投诉 {case['tracking_no']}"
     assert mail.get_content().startswith(f"新投诉{case['tracking_no']}交你单位办理，期限2025-10-11")
     assert mail["Message-ID"].endswith("@yikatong>")
+
+
+# --- SMTP with STARTTLS and AUTH ---------------------------------------------------------
+
+OPENSSL = shutil.which("openssl")
+SMTP_LOGIN = ("yikatong-mailer", "s3cret-mail-pass")
+
+
+@pytest.fixture(scope="module")
+def smtp_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ssl.SSLContext]:
+    """A CA made for this test and a certificate it signs for 127.0.0.1 (openssl CLI): the CA's
+    PEM file, and the server's TLS context."""
+    if OPENSSL is None:
+        pytest.skip("the openssl command is not installed")
+    d = tmp_path_factory.mktemp("smtp-ca")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args: str) -> None:
+        subprocess.run([str(OPENSSL), *args], cwd=d, check=True, capture_output=True)
+
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Yikatong Test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                                  "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                  "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(d / "server.pem", d / "server.key")
+    return d / "ca.pem", server
+
+
+def tls_mail(app_factory, port: int, **extra):
+    return app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="yikatong@example.gov.cn",
+                       MAIL_USE_TLS="true", MAIL_USERNAME=SMTP_LOGIN[0], MAIL_PASSWORD=SMTP_LOGIN[1],
+                       NOTIFY_DIGEST_HOUR=24, NOTIFY_BACKOFF_SECONDS=30, **extra)
+
+
+def queue_email(app, key: str, text: str) -> None:
+    with app.extensions["yikatong_db"].write() as s:
+        enqueue(s, key, "email", "zhao@example.gov.cn", Text(text, text, subject="【集贤县惠民补贴】测试"), "test")
+
+
+def test_email_over_starttls_with_login_verified_against_mail_ca_file(app_factory, smtp_ca) -> None:
+    ca_file, server_tls = smtp_ca
+    smtp = SmtpSink(tls=server_tls, login=SMTP_LOGIN)  # refuses MAIL and AUTH before STARTTLS
+    try:
+        app = tls_mail(app_factory, smtp.port, MAIL_CA_FILE=str(ca_file))
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["create-handler", "--username", "zhao", "--department", "nyncj",
+                                     "--email", "zhao@example.gov.cn", "--password-stdin"],
+                               input="correct-horse-9\n")
+        assert result.exit_code == 0, result.output
+        case = submit(app.test_client())
+        result = runner.invoke(args=["notify"])
+        assert "已投递 1 条" in result.output, result.output
+    finally:
+        smtp.close()
+    assert smtp.logins == [(SMTP_LOGIN[0], True)]
+    (mail,) = smtp.messages
+    assert mail["To"] == "zhao@example.gov.cn"
+    assert mail["Subject"] == f"【集贤县惠民补贴】新投诉 {case['tracking_no']}"
+    assert [(a.transport, a.outcome, a.detail) for a in rows(app, OutboxAttempt)] == [("smtp", "delivered", "SMTP 250")]
+
+
+def test_wrong_smtp_password_fails_at_once(app_factory, smtp_ca, caplog) -> None:
+    ca_file, server_tls = smtp_ca
+    smtp = SmtpSink(tls=server_tls, login=(SMTP_LOGIN[0], "another-password"))
+    try:
+        app = tls_mail(app_factory, smtp.port, MAIL_CA_FILE=str(ca_file))
+        queue_email(app, "ev1:zhao", "新投诉交你单位办理。")
+        sender = make_sender(app)
+        with caplog.at_level(logging.INFO):
+            assert sender.run_once() == {"delivered": 0, "retry": 0, "failed": 1}
+        sender.close()
+    finally:
+        smtp.close()
+    assert set(smtp.logins) == {(SMTP_LOGIN[0], False)} and smtp.messages == []  # PLAIN, then LOGIN
+    assert rows(app, OutboxMessage)[0].last_error == "SMTP 535"
+    assert SMTP_LOGIN[1] not in caplog.text
+
+
+def test_an_untrusted_certificate_is_retried_with_back_off_and_logged_without_phone_or_code(
+        app_factory, smtp_ca, caplog) -> None:
+    ca_file, server_tls = smtp_ca
+    smtp = SmtpSink(tls=server_tls, login=SMTP_LOGIN)
+    text = "【集贤县惠民补贴】来电人13912345678，查询码ABCDE-FGHJK。"
+    try:
+        # no MAIL_CA_FILE: the system's CAs do not know the test CA, so the handshake must fail
+        app = tls_mail(app_factory, smtp.port)
+        queue_email(app, "ev9:zhao", text)
+        sender = make_sender(app)
+        with caplog.at_level(logging.DEBUG):
+            assert sender.run_once() == {"delivered": 0, "retry": 1, "failed": 0}
+        sender.close()
+        assert smtp.messages == [] and smtp.logins == []  # nothing was sent in clear, no password left
+        (message,) = rows(app, OutboxMessage)
+        (attempt,) = rows(app, OutboxAttempt)
+        assert (message.status, message.attempts, attempt.outcome, attempt.detail) == (
+            "pending", 1, "retry", "SSLCertVerificationError")
+        assert (message.next_at - attempt.at).total_seconds() == 30.0  # back-off, not a busy loop
+        assert "attempt 1 failed: SSLCertVerificationError; next attempt in 30 s" in caplog.text
+        for secret in ("13912345678", "1391234", "ABCDE", "FGHJK", "zhao@", SMTP_LOGIN[1]):
+            assert secret not in caplog.text
+        assert message.last_error == "SSLCertVerificationError"
+        # the operator sets MAIL_CA_FILE; when the message is due again it goes out once
+        app.config["MAIL_CA_FILE"] = str(ca_file)
+        with app.extensions["yikatong_db"].write() as s:
+            s.execute(update(OutboxMessage).values(next_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        sender = make_sender(app)
+        assert sender.run_once() == {"delivered": 1, "retry": 0, "failed": 0}
+        sender.close()
+    finally:
+        smtp.close()
+    assert [m["X-Yikatong-Id"] for m in smtp.messages] == ["ev9:zhao"]
+    assert [a.outcome for a in rows(app, OutboxAttempt)] == ["retry", "delivered"]
 
 
 def test_without_gateways_messages_go_to_the_instance_log(app_factory, tmp_path) -> None:
