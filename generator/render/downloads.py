@@ -68,7 +68,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             text = out[column].astype(str)
             risky = text.str.startswith(FORMULA_LEAD)
             if risky.any():
-                out[column] = text.where(~risky, "'" + text)
+                out[column] = out[column].where(~risky, "'" + text)  # other cells as they were
     return out
 
 
