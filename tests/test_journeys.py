@@ -82,6 +82,9 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
         page.click(".yk-hero button[type=submit]")
         page.wait_for_selector("#results .result")
         page.locator("#results .result").first.scroll_into_view_if_needed()
+        card = page.locator("#results .result").first
+        head, place = card.locator(".result-head").bounding_box(), card.locator(".result-place").bounding_box()
+        assert place["y"] >= head["y"] + head["height"] - 1  # a card reads top to bottom, in every mode
         v.step("search-name")
         for label, query in (("search-initials", who["initials"]), ("search-id", who["id_tail"])):
             search(page, query)
