@@ -21,7 +21,9 @@ slows both alike. Networks:
     .venv/bin/python bench/slow3g_bench.py --records 100000 --runs 7
 
 It prints, per network and query, the median and every run (ms) for old and new, the
-difference, and the bytes each page load transferred.
+difference, the KB each page load transferred, and the renderer's main-thread time until the
+first result was painted (CDP Performance.getMetrics; with CPU 4× these are throttled ms, and
+on a busy machine they grow for both sites alike).
 """
 
 from __future__ import annotations
@@ -124,18 +126,29 @@ def compare(old: Path, new: Path, queries: list[str], runs: int) -> list[dict[st
             for label, latency, down, up in NETWORKS:
                 for query in queries:
                     got: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+                    busy: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
                     for n in range(runs):
                         for which in (("old", "new") if n % 2 == 0 else ("new", "old")):
                             url = f"{servers[which].base}search/?q={quote(query)}"
-                            got[which].append(_one_run(browser, url, latency, down, up))
+                            busy[which].append({})
+                            got[which].append(_one_run(browser, url, latency, down, up, busy[which][-1]))
                     med = {k: statistics.median(ms for ms, _ in v) for k, v in got.items()}
+
+                    def cpu(which: str, kind: str) -> int:
+                        return round(statistics.median(b[kind] for b in busy[which]) * 1000)
                     rows.append({"network": label, "query": query,
                                  "old ms (median)": round(med["old"]), "new ms (median)": round(med["new"]),
                                  "new − old ms": round(med["new"] - med["old"]),
                                  "old runs": [round(ms) for ms, _ in got["old"]],
                                  "new runs": [round(ms) for ms, _ in got["new"]],
                                  "old KB": round(statistics.median(kb for _, kb in got["old"]), 1),
-                                 "new KB": round(statistics.median(kb for _, kb in got["new"]), 1)})
+                                 "new KB": round(statistics.median(kb for _, kb in got["new"]), 1),
+                                 # the renderer's main thread until that paint (CPU 4×): all tasks,
+                                 # and style + layout
+                                 "main thread ms old/new": f"{cpu('old', 'TaskDuration')} / {cpu('new', 'TaskDuration')}",
+                                 "style+layout ms old/new":
+                                     f"{cpu('old', 'RecalcStyleDuration') + cpu('old', 'LayoutDuration')} / "
+                                     f"{cpu('new', 'RecalcStyleDuration') + cpu('new', 'LayoutDuration')}"})
                     print(rows[-1], flush=True)
             browser.close()
     finally:
