@@ -133,9 +133,6 @@ def compare(old: Path, new: Path, queries: list[str], runs: int) -> list[dict[st
                             busy[which].append({})
                             got[which].append(_one_run(browser, url, latency, down, up, busy[which][-1]))
                     med = {k: statistics.median(ms for ms, _ in v) for k, v in got.items()}
-
-                    def cpu(which: str, kind: str) -> int:
-                        return round(statistics.median(b[kind] for b in busy[which]) * 1000)
                     rows.append({"network": label, "query": query,
                                  "old ms (median)": round(med["old"]), "new ms (median)": round(med["new"]),
                                  "new − old ms": round(med["new"] - med["old"]),
@@ -145,16 +142,22 @@ def compare(old: Path, new: Path, queries: list[str], runs: int) -> list[dict[st
                                  "new KB": round(statistics.median(kb for _, kb in got["new"]), 1),
                                  # the renderer's main thread until that paint (CPU 4×): all tasks,
                                  # and style + layout
-                                 "main thread ms old/new": f"{cpu('old', 'TaskDuration')} / {cpu('new', 'TaskDuration')}",
+                                 "main thread ms old/new": f"{_busy(busy['old'], 'TaskDuration')} / {_busy(busy['new'], 'TaskDuration')}",
                                  "style+layout ms old/new":
-                                     f"{cpu('old', 'RecalcStyleDuration') + cpu('old', 'LayoutDuration')} / "
-                                     f"{cpu('new', 'RecalcStyleDuration') + cpu('new', 'LayoutDuration')}"})
-                    print(rows[-1], flush=True)
+                                     f"{_busy(busy['old'], 'RecalcStyleDuration', 'LayoutDuration')} / "
+                                     f"{_busy(busy['new'], 'RecalcStyleDuration', 'LayoutDuration')}"})
+                    print(f"[slow3g] {label}, {query}: old {rows[-1]['old ms (median)']} ms, "
+                          f"new {rows[-1]['new ms (median)']} ms", file=sys.stderr, flush=True)
             browser.close()
     finally:
         for server in servers.values():
             server.close()
     return rows
+
+
+def _busy(runs: list[dict[str, float]], *kinds: str) -> int:
+    """Median over runs of the main-thread ms of these kinds."""
+    return round(statistics.median(sum(b[k] for k in kinds) for b in runs) * 1000)
 
 
 def run(records: int, runs: int, rebuild: bool = False) -> dict[str, Any]:
