@@ -145,8 +145,6 @@ def _split_selectors(tokens: list[object]) -> list[list[object]]:
             out.append([])
         elif not isinstance(token, ast.Comment):
             out[-1].append(token)
-    while out and out[0] and isinstance(out[0][0], ast.WhitespaceToken):
-        out[0].pop(0)
     for selector in out:
         while selector and isinstance(selector[0], ast.WhitespaceToken):
             selector.pop(0)
@@ -162,20 +160,20 @@ def _selector_matches(tokens: list[object], markup: _Markup) -> bool:
     states of the same elements and are ignored, so they keep rules rather than drop them."""
     i, n = 0, len(tokens)
     while i < n:
-        token = tokens[i]
-        if isinstance(token, ast.LiteralToken) and token.value == "." and i + 1 < n \
-                and isinstance(tokens[i + 1], ast.IdentToken):
-            if tokens[i + 1].value not in markup.classes:  # type: ignore[attr-defined]
+        token, following = tokens[i], tokens[i + 1] if i + 1 < n else None
+        if _is_literal(token, ".") and isinstance(following, ast.IdentToken):
+            if following.value not in markup.classes:
                 return False
             i += 2
             continue
-        if isinstance(token, ast.LiteralToken) and token.value == ":":
+        if _is_literal(token, ":"):
             i += 1
-            while i < n and isinstance(tokens[i], ast.LiteralToken) and tokens[i].value == ":":  # type: ignore[attr-defined]
+            while i < n and _is_literal(tokens[i], ":"):
                 i += 1  # ::pseudo-element
-            if i < n and isinstance(tokens[i], ast.FunctionBlock) and tokens[i].lower_name in _ANY_OF:  # type: ignore[attr-defined]
-                if not any(_selector_matches(sel, markup) for sel in _split_selectors(tokens[i].arguments)):  # type: ignore[attr-defined]
-                    return False
+            pseudo = tokens[i] if i < n else None
+            if isinstance(pseudo, ast.FunctionBlock) and pseudo.lower_name in _ANY_OF and \
+                    not any(_selector_matches(sel, markup) for sel in _split_selectors(pseudo.arguments)):
+                return False
             i += 1  # the pseudo-class's name or function: ignored
             continue
         if isinstance(token, ast.HashToken):
@@ -185,12 +183,14 @@ def _selector_matches(tokens: list[object], markup: _Markup) -> bool:
             if not _attribute_matches(token.content, markup):
                 return False
         elif isinstance(token, ast.IdentToken):
-            following = tokens[i + 1] if i + 1 < n else None
-            namespace = isinstance(following, ast.LiteralToken) and following.value == "|"
-            if not namespace and token.lower_value not in markup.tags:
+            if not _is_literal(following, "|") and token.lower_value not in markup.tags:  # not svg|a's prefix
                 return False
         i += 1
     return True
+
+
+def _is_literal(token: object, value: str) -> bool:
+    return isinstance(token, ast.LiteralToken) and token.value == value
 
 
 def _attribute_matches(content: list[object], markup: _Markup) -> bool:
@@ -204,8 +204,7 @@ def _attribute_matches(content: list[object], markup: _Markup) -> bool:
     if name not in markup.attrs:
         return False
     rest = parts[parts.index(names[0]) + 1:]
-    if rest and isinstance(rest[0], ast.LiteralToken) and rest[0].value == "=" and len(rest) > 1 \
-            and isinstance(rest[1], (ast.IdentToken, ast.StringToken)):
+    if len(rest) > 1 and _is_literal(rest[0], "=") and isinstance(rest[1], (ast.IdentToken, ast.StringToken)):
         return (name, rest[1].value) in markup.pairs
     return True
 
