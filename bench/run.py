@@ -3,7 +3,8 @@
 Figures, not pass/fail: the budgets live in the issues and the numbers go in the notes.
   python bench/run.py                 quick: 100,000 records (build, Lighthouse, search, audit), complaints
   python bench/run.py --full          also 1,000,000 records (build, search, audit)
-  python bench/run.py --only build    one part: build | lighthouse | search | audit | complaints | province | notify
+  python bench/run.py --only build    one part: build | lighthouse | slow3g | search | audit | complaints | province | notify
+  python bench/run.py --only slow3g   the search page's first result on slow 3G, against the code before issue 12
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
-    parser.add_argument("--only", choices=["build", "lighthouse", "search", "audit", "complaints", "province", "notify"])
+    parser.add_argument("--only", choices=["build", "lighthouse", "slow3g", "search", "audit", "complaints", "province",
+                                                    "notify"])
     parser.add_argument("--site", type=Path, help="Lighthouse this built site (default: bench/out/site-100000, "
                         "built if missing; rebuild it after changing the site)")
     args = parser.parse_args()
@@ -193,7 +195,8 @@ def main() -> int:
             bench_build(100_000)
         print("\n## Lighthouse 12.2.3, mobile preset\n" + table(bench_lighthouse(site)), flush=True)
     sizes = "100000,1000000" if args.full else "100000"
-    for part, module, argv in (("search", "bench.search_bench", ["--sizes", sizes]),
+    for part, module, argv in (("slow3g", "bench.slow3g_bench", []),
+                               ("search", "bench.search_bench", ["--sizes", sizes]),
                                ("audit", "bench.audit_bench", ["--sizes", *sizes.split(",")]),
                                ("complaints", "bench.complaints_bench", []),
                                ("province", "bench.province_bench", []),

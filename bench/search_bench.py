@@ -246,11 +246,17 @@ def time_first_result(site: Path, query: str, runs: int = 3) -> list[dict[str, A
     return rows
 
 
-def _one_run(browser: Any, url: str, rtt: int, down_kbit: int, up_kbit: int) -> tuple[float, float]:
+def _one_run(browser: Any, url: str, rtt: int, down_kbit: int, up_kbit: int,
+             busy: dict[str, float] | None = None) -> tuple[float, float]:
+    """First result painted (ms) and KB transferred; ``busy``, if given, receives the renderer's
+    main-thread seconds by kind (CDP Performance.getMetrics: TaskDuration, ScriptDuration,
+    RecalcStyleDuration, LayoutDuration) once that result is painted."""
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
+    if busy is not None:
+        cdp.send("Performance.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     cdp.send("Network.emulateNetworkConditions", {
@@ -280,6 +286,10 @@ def _one_run(browser: Any, url: str, rtt: int, down_kbit: int, up_kbit: int) -> 
     page.goto(url, wait_until="commit")
     page.wait_for_function("() => window.__firstPaint !== undefined", timeout=60_000)
     ms = float(page.evaluate("() => window.__firstPaint"))
+    if busy is not None:
+        kinds = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+        busy.update({m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
+                     if m["name"] in kinds})
     context.close()
     return ms, received[0] / 1024
 

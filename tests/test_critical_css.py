@@ -63,6 +63,24 @@ def test_a_selector_list_keeps_only_its_matching_selectors(tmp_path: Path) -> No
     assert ".md-sidebar" not in css and ".md-tabs" not in css
 
 
+@pytest.mark.parametrize(("rules", "kept", "dropped"), [
+    # commas inside :is()/:where()/:not() belong to their argument, not to the selector list
+    (".md-sidebar,:is(.md-header, .md-tabs) .md-logo{margin:0}",
+     [":is(.md-header, .md-tabs) .md-logo"], [".md-sidebar"]),
+    (":where(.md-tabs,.md-sidebar) a,header:not(.md-tabs,.md-sidebar){margin:0}",
+     ["header:not(.md-tabs,.md-sidebar)"], [":where(.md-tabs,.md-sidebar) a"]),
+    ("input:is([type=search], [type=text]),.md-logo:where(:hover,:focus){margin:0}",
+     ["input:is([type=search], [type=text])", ".md-logo:where(:hover,:focus)"], []),
+    ("a[title=\"a,b\"],.md-header{margin:0}", [".md-header"], ['a[title="a,b"]']),
+])
+def test_selector_lists_split_only_at_their_own_commas(tmp_path: Path, rules: str, kept: list[str],
+                                                       dropped: list[str]) -> None:
+    css = critical(build(tmp_path, rules))
+    assert re.search(r"(^|\})" + re.escape(",".join(kept) + "{margin:0}"), css), css
+    for selector in dropped:
+        assert selector not in css
+
+
 def test_media_blocks_are_filtered_inside_and_fonts_and_keyframes_dropped(tmp_path: Path) -> None:
     css = critical(build(tmp_path, (
         "@media screen and (min-width:60em){.md-header{padding:0}.md-sidebar{padding:0}}"

@@ -63,8 +63,8 @@ class Steps:
 
 def search(page: Any, query: str) -> None:
     page.fill("#yk-q", query)
-    page.click("#yk-search button[type=submit]")
-    page.wait_for_selector("#results .result, #results .yk-empty")
+    page.click("#yk-search button[type=submit]")  # the client marks the results busy at once
+    page.wait_for_selector('#results[aria-busy="false"] .result, #results[aria-busy="false"] .yk-empty')
 
 
 @pytest.mark.parametrize("mode", MODES, ids=[m.name for m in MODES])
@@ -82,6 +82,9 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
         page.click(".yk-hero button[type=submit]")
         page.wait_for_selector("#results .result")
         page.locator("#results .result").first.scroll_into_view_if_needed()
+        card = page.locator("#results .result").first
+        head, place = card.locator(".result-head").bounding_box(), card.locator(".result-place").bounding_box()
+        assert place["y"] >= head["y"] + head["height"] - 1  # a card reads top to bottom, in every mode
         v.step("search-name")
         for label, query in (("search-initials", who["initials"]), ("search-id", who["id_tail"])):
             search(page, query)
@@ -90,7 +93,8 @@ def test_villager_handler_auditor(browser: Any, journey_portal: tuple[str, Path]
             v.step(label)
         search(page, who["name"])
         mine = page.locator(f'#results a.result-link[href$="#r-{who["ref"]}"]')
-        assert who["name"] in mine.inner_text() and who["id_tail"] in mine.inner_text()
+        mine.scroll_into_view_if_needed()  # she scrolls to it (cards off screen are not drawn)
+        assert who["name"] in mine.text_content() and who["id_tail"] in mine.text_content()
         mine.click()
         page.wait_for_selector(f"#r-{who['ref']}")
         row = page.locator(f"#r-{who['ref']}")

@@ -59,7 +59,8 @@ def test_theme_bundle_is_deferred(built_site: Path) -> None:
         bundles = [s for s in soup(path).find_all("script", src=True) if "bundle." in str(s["src"])]
         assert len(bundles) == 1, path
         assert bundles[0].has_attr("defer"), path
-    # the search page loads it after its load event and the URL's query (no <script src>)
+    # the search page loads it after its load event, the URL's query and the first scroll,
+    # touch or key (no <script src>)
     search = soup(built_site / "search" / "index.html")
     assert not [s for s in search.find_all("script", src=True) if "bundle." in str(s["src"])]
     assert any("bundle." in s.get_text() and "settled" in s.get_text() for s in search.find_all("script"))
@@ -148,7 +149,13 @@ def test_search_page_fetches_shards_first_and_stylesheets_after(phone: Any, serv
     assert not any(n.endswith("manifest.json") for n in names)  # it is in the page
     assert not any("search_index.json" in n for n in names)
     assert not any("favicon" in n for n in names[: max(shards)])  # the icon waits too
-    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")  # the theme's, after
+    phone.wait_for_function("() => document.querySelector('link[rel=icon][href*=favicon]')")
+    phone.wait_for_timeout(300)
+    # the theme's script waits for the villager: it only follows scrolling here
+    assert not phone.evaluate("() => document.querySelector('script[src*=\"bundle.\"]')")
+    assert not any("bundle." in n for n in names)
+    phone.mouse.wheel(0, 300)
+    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")
 
 
 # what the page shows: the header and every element of the content, placed and styled
@@ -222,8 +229,8 @@ def test_theme_script_still_runs_on_the_search_page(phone: Any, server: str) -> 
     phone.set_viewport_size({"width": 360, "height": 400})
     phone.goto(f"{server}search/?q={quote('王')}")
     phone.wait_for_selector("#results .result")
-    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")
     phone.wait_for_timeout(300)
-    phone.mouse.wheel(0, 600)
+    phone.mouse.wheel(0, 600)  # the first scroll brings the theme's script
+    phone.wait_for_function("() => document.querySelector('script[src*=\"bundle.\"]')")
     # material's header swaps in the page title once scrolled: its components started
     phone.wait_for_selector(".md-header__title--active", timeout=5_000)

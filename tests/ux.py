@@ -130,6 +130,17 @@ CHECK_JS = r"""
       }
     }
   }
+  // an ID number is read as one thing: on one line, inside its card or cell
+  for (const id of main.querySelectorAll("td.yk-id, .result-id, .ykt-id")) {
+    if (!shown(id) || !id.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(id);
+    const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.bottom)));
+    if (lines.size > 1) out.push(`ID number on ${lines.size} lines: ${name(id)} “${id.textContent.trim()}”`);
+    const card = id.closest("tr, li, p, div");
+    const r = range.getBoundingClientRect(), c = card.getBoundingClientRect();
+    if (r.right > c.right + 1 || r.left < c.left - 1) out.push(`ID number runs out of its box: ${name(id)} “${id.textContent.trim()}”`);
+  }
   // table cells that stay cells: at least three characters wide
   for (const cell of main.querySelectorAll("td, th")) {
     if (!shown(cell) || getComputedStyle(cell).display !== "table-cell" || !cell.textContent.trim()) continue;

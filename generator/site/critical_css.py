@@ -10,9 +10,11 @@ and the full stylesheets are added once the query in the URL is answered
 then runs on exactly the theme's CSS; until then it looks the same, because the inline rules
 are the same rules in the same order. If a stylesheet fails to load, the inline copy stays.
 
-A rule is kept when every class, id, element and ``[attribute=value]`` its selector names
-occurs in the page (pseudo-classes such as ``:hover`` or ``:not(…)`` are ignored, so they
-keep rules rather than drop them); custom properties are kept when a kept rule uses them
+Selectors are read with tinycss2 (a selector list is split at its top-level commas only, so
+``:is(.a, .b)`` stays whole). A rule is kept when every class, id, element and
+``[attribute=value]`` its selector names occurs in the page; ``:is()`` and ``:where()`` need
+one of their arguments to (other pseudo-classes such as ``:hover`` or ``:not(…)`` are
+ignored, so they keep rules rather than drop them); custom properties are kept when a kept rule uses them
 (transitively). ``@font-face`` and ``@keyframes`` are dropped: the first paint needs
 neither. Stylesheets named in ``keep_whole`` (the search client's own, whose classes exist
 only once results are drawn) are kept entire. Relative ``url(…)`` values are rewritten for
@@ -130,32 +132,89 @@ class _Item:
     inner: list[_Item] | None = None
 
 
-_PSEUDO = re.compile(r"::?[a-zA-Z-]+(\((?:[^()]|\([^()]*\))*\))?")
-_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_ID = re.compile(r"#(-?[_a-zA-Z][\w-]*)")
-_ATTR = re.compile(r"\[\s*([\w-]+)\s*(?:([~|^$*]?=)\s*([\"']?)([^\]\"']*)\3)?\s*[is]?\s*\]")
-_TAG = re.compile(r"(?:^|[\s>+~(])([a-zA-Z][a-zA-Z0-9]*)")
+# pseudo-classes whose argument is a selector list any one of which must match
+_ANY_OF = {"is", "where", "matches", "-webkit-any", "-moz-any"}
 
 
-def _selector_matches(selector: str, markup: _Markup) -> bool:
-    s = _PSEUDO.sub("", selector)
-    for name, operator, _, value in _ATTR.findall(s):
-        if name not in markup.attrs:
-            return False
-        if operator == "=" and (name, value) not in markup.pairs:
-            return False
-    s = _ATTR.sub(" ", s)
-    return (all(c in markup.classes for c in _CLASS.findall(s))
-            and all(i in markup.ids for i in _ID.findall(s))
-            and all(t.lower() in markup.tags for t in _TAG.findall(_CLASS.sub("", _ID.sub("", s)))))
+def _split_selectors(tokens: list[object]) -> list[list[object]]:
+    """A selector list's selectors, split at its top-level commas (tinycss2 tokens: commas
+    inside ``:is(…)``, ``:not(…)``, ``[…]`` or strings are inside their own blocks)."""
+    out: list[list[object]] = [[]]
+    for token in tokens:
+        if isinstance(token, ast.LiteralToken) and token.value == ",":
+            out.append([])
+        elif not isinstance(token, ast.Comment):
+            out[-1].append(token)
+    for selector in out:
+        while selector and isinstance(selector[0], ast.WhitespaceToken):
+            selector.pop(0)
+        while selector and isinstance(selector[-1], ast.WhitespaceToken):
+            selector.pop()
+    return [sel for sel in out if sel]
+
+
+def _selector_matches(tokens: list[object], markup: _Markup) -> bool:
+    """Can this compound/complex selector match the page? Every class, id, element and exact
+    ``[attr=value]`` it names must occur; ``:is()``/``:where()`` need one of their arguments
+    to; other pseudo-classes and pseudo-elements (``:hover``, ``:not(…)``, ``::before``) are
+    states of the same elements and are ignored, so they keep rules rather than drop them."""
+    i, n = 0, len(tokens)
+    while i < n:
+        token, following = tokens[i], tokens[i + 1] if i + 1 < n else None
+        if _is_literal(token, ".") and isinstance(following, ast.IdentToken):
+            if following.value not in markup.classes:
+                return False
+            i += 2
+            continue
+        if _is_literal(token, ":"):
+            i += 1
+            while i < n and _is_literal(tokens[i], ":"):
+                i += 1  # ::pseudo-element
+            pseudo = tokens[i] if i < n else None
+            if isinstance(pseudo, ast.FunctionBlock) and pseudo.lower_name in _ANY_OF and \
+                    not any(_selector_matches(sel, markup) for sel in _split_selectors(pseudo.arguments)):
+                return False
+            i += 1  # the pseudo-class's name or function: ignored
+            continue
+        if isinstance(token, ast.HashToken):
+            if token.value not in markup.ids:
+                return False
+        elif isinstance(token, ast.SquareBracketsBlock):
+            if not _attribute_matches(token.content, markup):
+                return False
+        elif isinstance(token, ast.IdentToken):
+            if not _is_literal(following, "|") and token.lower_value not in markup.tags:  # not svg|a's prefix
+                return False
+        i += 1
+    return True
+
+
+def _is_literal(token: object, value: str) -> bool:
+    return isinstance(token, ast.LiteralToken) and token.value == value
+
+
+def _attribute_matches(content: list[object], markup: _Markup) -> bool:
+    """``[name]`` needs the attribute on some element, ``[name=value]`` that exact pair;
+    other operators (``^=``, ``~=`` …) check the name only."""
+    parts = [t for t in content if not isinstance(t, (ast.WhitespaceToken, ast.Comment))]
+    names = [t for t in parts if isinstance(t, ast.IdentToken)]
+    if not names:
+        return True
+    name = names[0].value
+    if name not in markup.attrs:
+        return False
+    rest = parts[parts.index(names[0]) + 1:]
+    if len(rest) > 1 and _is_literal(rest[0], "=") and isinstance(rest[1], (ast.IdentToken, ast.StringToken)):
+        return (name, rest[1].value) in markup.pairs
+    return True
 
 
 def _purge(rules: Iterable[object], markup: _Markup, base: str, keep_all: bool) -> list[_Item]:
     out: list[_Item] = []
     for rule in rules:
         if isinstance(rule, ast.QualifiedRule):
-            selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
-            kept = selectors if keep_all else [s for s in selectors if _selector_matches(s, markup)]
+            selectors = _split_selectors(rule.prelude)
+            kept = [tinycss2.serialize(sel) for sel in selectors if keep_all or _selector_matches(sel, markup)]
             if kept:
                 declarations = [d for d in tinycss2.parse_declaration_list(
                     rule.content, skip_whitespace=True, skip_comments=True) if isinstance(d, ast.Declaration)]

@@ -563,13 +563,22 @@
   var params = boot.params, lunrProxy = boot.lunrProxy, fetchJson = boot.fetchJson;
   var loadShard = boot.loadShard, lunrWanted = boot.lunrWanted;
 
+  // The page starts once its form and results box exist: the search page calls
+  // YikatongSearch.start() right after them (templates/search.html.j2), so a shared link's
+  // answer is drawn while the footer is still arriving; elsewhere, once the document is parsed.
+  var started = false;
+  core.start = function () {
+    if (started) return;
+    started = true;
+    page();
+  };
   if (document.readyState === 'loading') {
     document.addEventListener('readystatechange', function wait() {
       document.removeEventListener('readystatechange', wait);
-      page();
+      core.start();
     });
   } else {
-    page();
+    core.start();
   }
 
   function page() {
