@@ -33,7 +33,10 @@ chromium:
 DEMO_HANDLERS := nyncj:handler mzj:handler czj:handler czjlzb:handler jwjw:handler sjj:auditor
 
 demo: install
-	$(BIN)/yikatong build --data data --out site
+	@# the build writes its ledger and masked snapshots beside the data: a copy, so the
+	@# repository's sample stays as committed
+	rm -rf $(DEMO_DIR)/data && mkdir -p $(DEMO_DIR) && cp -R data $(DEMO_DIR)/data
+	$(BIN)/yikatong build --data $(DEMO_DIR)/data --out site
 	$(BIN)/flask --app complaints_api init-db
 	@for pair in $(DEMO_HANDLERS); do dept=$${pair%%:*}; role=$${pair##*:}; \
 	  echo "demo-$$dept-2026" | $(BIN)/flask --app complaints_api create-handler --username demo-$$dept \
