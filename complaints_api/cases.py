@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Executable, bindparam, func, insert, or_, select, text, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,6 +131,59 @@ def normalise_tracking_no(value: str) -> str | None:
     return None
 
 
+_CASES = Submission.__table__
+_AUDIT = AuditEntry.__table__
+CASE_COLUMNS = tuple(c.name for c in _CASES.columns if c.name != "id")
+AUDIT_COLUMNS = tuple(c.name for c in _AUDIT.columns if c.name != "id")
+# Columns a new case does not set take their model default (scalar) or NULL.
+CASE_DEFAULTS = {c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+                 for c in _CASES.columns if c.name != "id"}
+
+
+def _case_insert(dialect: str) -> Any:
+    """INSERT of a new case, skipped when its idempotency key is stored already."""
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (make(_CASES).values({n: bindparam(n, type_=_CASES.c[n].type) for n in CASE_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+
+def _submit_statements(dialect: str) -> tuple[Executable, ...]:
+    """Built once per dialect (SQLAlchemy then reuses the compiled form).
+
+    PostgreSQL: one statement inserts the case and, only if the case was inserted, its
+    audit row, and returns both ids: one round trip. SQLite (in-process, no round trips):
+    the case, then the audit row, each with ``RETURNING id``."""
+    audit_params = [bindparam(f"audit_{n}", type_=_AUDIT.c[n].type) for n in AUDIT_COLUMNS]
+    if dialect == "postgresql":
+        new_case = _case_insert(dialect).returning(_CASES.c.id).cte("new_case")
+        new_audit = (insert(_AUDIT).from_select(list(AUDIT_COLUMNS), select(*audit_params).select_from(new_case))
+                     .returning(_AUDIT.c.id).cte("new_audit"))
+        return (select(new_case.c.id, new_audit.c.id).select_from(new_case.join(new_audit, true())),)
+    audit_insert = insert(_AUDIT).values(dict(zip(AUDIT_COLUMNS, audit_params, strict=True)))
+    return _case_insert(dialect).returning(_CASES.c.id), audit_insert.returning(_AUDIT.c.id)
+
+
+_STATEMENTS: dict[str, tuple[Executable, ...]] = {}
+
+
+def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any]) -> tuple[int, int] | None:
+    """Insert a case and its audit row in the session's transaction; (case id, audit id),
+    or None when the case's idempotency key is stored already (nothing is written)."""
+    dialect = s.get_bind().dialect.name
+    statements = _STATEMENTS.get(dialect)
+    if statements is None:
+        statements = _STATEMENTS[dialect] = _submit_statements(dialect)
+    audit_params = {f"audit_{k}": v for k, v in audit.items()}
+    if len(statements) == 1:
+        row = s.execute(statements[0], dict(case, **audit_params)).first()
+        return None if row is None else (int(row[0]), int(row[1]))
+    case_id = s.execute(statements[0], case).scalar()
+    if case_id is None:
+        return None
+    audit_id = s.execute(statements[1], audit_params).scalar_one()
+    return int(case_id), int(audit_id)
+
+
 def clock_of(case: Submission) -> deadlines.Clock:
     return deadlines.Clock(case.clock_start, case.due_date, case.accept_due)
 
@@ -203,35 +258,47 @@ class CaseService:
 
     def _insert(self, inp: SubmissionInput, key: str | None, fingerprint: str | None = None,
                 window: int = 0) -> tuple[Submission, bool]:
+        """One write transaction: the duplicate check (no key), the case and its audit row
+        (one statement on PostgreSQL), then the hooks' rows (the outbox) in the same
+        transaction. A key already stored returns its case (``ON CONFLICT DO NOTHING``)."""
         routed = route(self.county, inp.kind, inp.category, inp.program, inp.township)
         today = self.today()
+        now = self.now()
         clock = deadlines.on_submit(inp.kind, today, self.calendar)
         cc = "".join(f",{d.code}" for d in routed.cc) + ("," if routed.cc else "")
-        case = Submission(
+        values = dict(
+            CASE_DEFAULTS,
             tracking_no=new_tracking_no(), query_code=new_query_code(), idempotency_key=key,
             kind=inp.kind, category=inp.category, program=inp.program, township=inp.township,
             village=inp.village, record_ref=inp.record_ref, subject=inp.subject, body=inp.body,
             name=inp.name, phone=inp.phone, anonymous=inp.anonymous,
             department=routed.department.code, cc=cc,
-            received_on=today, state="submitted", created_at=self.now(),
+            received_on=today, state="submitted", created_at=now,
             submitted_on=today, clock_start=clock.start, accept_due=clock.accept_due,
             due_date=clock.due, extended=False, reopened=0, content_fingerprint=fingerprint)
+        note = f"已提交，由{routed.department.name}办理"
+        if routed.cc:
+            note += "，抄送" + "、".join(d.name for d in routed.cc)
+        detail = {"note": note, "target": routed.target, "department": routed.department.code,
+                  "notify_sms": getattr(inp, "notify_sms", False) or None}
+        audit = {"at": now, "actor": CITIZEN.name, "actor_department": None, "action": "submit",
+                 "tracking_no": values["tracking_no"], "from_state": None, "to_state": "submitted",
+                 "detail": _json(detail), "public": True, "source": request_source()}
         with self.db.write() as s:
-            if key is not None:  # inside the write transaction: no race on SQLite
-                existing = self._by_key(key, s)
-                if existing is not None:
-                    return existing, False
-            elif fingerprint is not None and window > 0:
+            if key is None and fingerprint is not None and window > 0:
                 existing = self._duplicate(s, fingerprint, window)
                 if existing is not None:
                     return existing, False
-            s.add(case)
-            note = f"已提交，由{routed.department.name}办理"
-            if routed.cc:
-                note += "，抄送" + "、".join(d.name for d in routed.cc)
-            self._audit(s, CITIZEN, "submit", case, None, "submitted", note=note, public=True,
-                        target=routed.target, department=routed.department.code,
-                        notify_sms=getattr(inp, "notify_sms", False) or None)
+            ids = store_submission(s, values, audit)
+            if ids is None:  # the idempotency key is stored already: its case
+                existing = self._by_key(key or "", s)
+                if existing is None:  # cannot happen: the conflicting row was committed
+                    raise ApiError(500)
+                return existing, False
+            case = Submission(**values)
+            case.id = ids[0]
+            for hook in self.event_hooks:
+                hook(s, CITIZEN, "submit", case, ids[1], detail)
         self.warn_unknown_years()
         return case, True
 
@@ -250,8 +317,7 @@ class CaseService:
             if lock and not self.db.is_sqlite:
                 query = query.with_for_update()
             if session is None:
-                with self.db.read() as s:
-                    case = s.scalar(query)
+                case = self.db.query(lambda s: s.scalar(query))
             else:
                 case = session.scalar(query)
         if case is None or not hmac.compare_digest(case.query_code.encode(), code.encode()):
@@ -262,10 +328,9 @@ class CaseService:
 
     def public_view(self, case: Submission) -> dict[str, Any]:
         """What the citizen sees: state, dates, public reply and the public timeline."""
-        with self.db.read() as s:
-            events = s.scalars(select(AuditEntry).where(
-                AuditEntry.tracking_no == case.tracking_no, AuditEntry.public.is_(True))
-                .order_by(AuditEntry.id)).all()
+        events = self.db.query(lambda s: s.scalars(select(AuditEntry).where(
+            AuditEntry.tracking_no == case.tracking_no, AuditEntry.public.is_(True))
+            .order_by(AuditEntry.id)).all())
         return {
             "ok": True,
             "tracking_no": case.tracking_no,

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -39,6 +39,7 @@ POSTGRES_TRIGGERS = (
 )
 INIT_LOCK_ID = 230521  # PostgreSQL advisory lock held while creating tables
 RETRY_SECONDS = 20.0  # how long a transaction is retried while the database is away
+PING_IDLE_SECONDS = 2.0  # a pooled PostgreSQL connection idle this long is pinged first
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -71,6 +72,32 @@ def retrying(work: Callable[[], T], seconds: float = RETRY_SECONDS) -> T:
             delay = min(delay * 2, 1.0)
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """Pre-ping, but only a connection that sat idle in the pool for ``PING_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` costs a round trip on every checkout (one in four of a submission's).
+    A connection used a moment ago is almost surely alive; if the server did go away in
+    between, the statement fails as a disconnect, SQLAlchemy invalidates the whole pool,
+    and ``retrying`` runs the transaction again on a fresh connection (submissions and
+    citizens' lookups are retried; see ``is_transient``)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # a new connection, or one used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("ping failed")
+
+
 def normalise_url(url: str) -> str:
     """``postgres://`` and ``postgresql://`` mean psycopg 3 (psycopg2 is not installed)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -95,13 +122,22 @@ class Database:
             self.write_engine = self._sqlite_engine("BEGIN IMMEDIATE", sqlite_synchronous)
         else:
             self.read_engine = self.write_engine = create_engine(
-                self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+                self.url, pool_size=5, max_overflow=10)
+            _ping_when_idle(self.write_engine)
+        # A pool is per process: a worker forked with connections open (gunicorn
+        # --preload) drops its copies without closing the parent's sockets.
+        os.register_at_fork(after_in_child=self._forget_connections)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._thread_lock = threading.Lock()
         self._lock_path = f"{make_url(self.url).database}.writelock" if self.is_sqlite else None
         self._lock_fd: int | None = None
         self._lock_pid = 0
+
+    def _forget_connections(self) -> None:
+        self.read_engine.dispose(close=False)
+        if self.write_engine is not self.read_engine:
+            self.write_engine.dispose(close=False)
 
     def _sqlite_engine(self, begin: str, synchronous: str) -> Engine:
         engine = create_engine(self.url, connect_args={"timeout": 30})
@@ -154,6 +190,14 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self._read() as session, session.begin():
             yield session
+
+    def query(self, work: Callable[[Session], T]) -> T:
+        """``work`` in a read transaction, run again while the database is unreachable
+        (a read is always safe to repeat): citizens' lookups see no error once it is back."""
+        def attempt() -> T:
+            with self.read() as session:
+                return work(session)
+        return retrying(attempt)
 
     def init(self) -> None:
         """Create missing tables and the audit log's append-only triggers (idempotent)."""
