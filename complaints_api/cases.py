@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Executable, bindparam, func, insert, or_, select, text, true
+from sqlalchemy import Executable, String, bindparam, exists, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -140,48 +140,65 @@ CASE_DEFAULTS = {c.name: (c.default.arg if c.default is not None and c.default.i
                  for c in _CASES.columns if c.name != "id"}
 
 
-def _case_insert(dialect: str) -> Any:
-    """INSERT of a new case, skipped when its idempotency key is stored already."""
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (make(_CASES).values({n: bindparam(n, type_=_CASES.c[n].type) for n in CASE_COLUMNS})
-            .on_conflict_do_nothing(index_elements=["idempotency_key"]))
-
-
 def _submit_statements(dialect: str) -> tuple[Executable, ...]:
     """Built once per dialect (SQLAlchemy then reuses the compiled form).
 
-    PostgreSQL: one statement inserts the case and, only if the case was inserted, its
-    audit row, and returns both ids: one round trip. SQLite (in-process, no round trips):
-    the case, then the audit row, each with ``RETURNING id``."""
+    PostgreSQL, one statement, one round trip: the duplicate-window check (the newest case
+    with ``dup_fingerprint`` since ``dup_since``; a NULL fingerprint finds none), the case
+    unless there is a duplicate or its idempotency key is stored already, its audit row
+    only if the case was inserted; it returns (case id, audit id, duplicate id). SQLite
+    (in-process, no round trips): the duplicate check, the case, the audit row."""
+    case_params = [bindparam(n, type_=_CASES.c[n].type) for n in CASE_COLUMNS]
     audit_params = [bindparam(f"audit_{n}", type_=_AUDIT.c[n].type) for n in AUDIT_COLUMNS]
+    duplicate = (select(_CASES.c.id)
+                 .where(_CASES.c.content_fingerprint == bindparam("dup_fingerprint", type_=String()),
+                        _CASES.c.created_at >= bindparam("dup_since", type_=_CASES.c.created_at.type))
+                 .order_by(_CASES.c.id.desc()).limit(1))
     if dialect == "postgresql":
-        new_case = _case_insert(dialect).returning(_CASES.c.id).cte("new_case")
+        dup = duplicate.cte("duplicate")
+        new_case = (pg_insert(_CASES).from_select(list(CASE_COLUMNS), select(*case_params).where(~exists(dup.select())))
+                    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                    .returning(_CASES.c.id).cte("new_case"))
         new_audit = (insert(_AUDIT).from_select(list(AUDIT_COLUMNS), select(*audit_params).select_from(new_case))
                      .returning(_AUDIT.c.id).cte("new_audit"))
-        return (select(new_case.c.id, new_audit.c.id).select_from(new_case.join(new_audit, true())),)
+        return (select(select(new_case.c.id).scalar_subquery(), select(new_audit.c.id).scalar_subquery(),
+                       select(dup.c.id).scalar_subquery()),)
+    case_insert = (sqlite_insert(_CASES).values(dict(zip(CASE_COLUMNS, case_params, strict=True)))
+                   .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_CASES.c.id))
     audit_insert = insert(_AUDIT).values(dict(zip(AUDIT_COLUMNS, audit_params, strict=True)))
-    return _case_insert(dialect).returning(_CASES.c.id), audit_insert.returning(_AUDIT.c.id)
+    return duplicate, case_insert, audit_insert.returning(_AUDIT.c.id)
 
 
 _STATEMENTS: dict[str, tuple[Executable, ...]] = {}
 
 
-def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any]) -> tuple[int, int] | None:
-    """Insert a case and its audit row in the session's transaction; (case id, audit id),
-    or None when the case's idempotency key is stored already (nothing is written)."""
+def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any],
+                     duplicate_since: dt.datetime | None = None) -> tuple[int, int | None]:
+    """Insert a case and its audit row in the session's transaction.
+
+    Returns (case id, audit id); (id of the earlier case, None) when ``duplicate_since`` is
+    given and the same content fingerprint was stored since then; (0, None) when the
+    case's idempotency key is stored already (nothing is written either way)."""
     dialect = s.get_bind().dialect.name
     statements = _STATEMENTS.get(dialect)
     if statements is None:
         statements = _STATEMENTS[dialect] = _submit_statements(dialect)
+    window = {"dup_fingerprint": case["content_fingerprint"] if duplicate_since else None,
+              "dup_since": duplicate_since or case["created_at"]}
     audit_params = {f"audit_{k}": v for k, v in audit.items()}
     if len(statements) == 1:
-        row = s.execute(statements[0], dict(case, **audit_params)).first()
-        return None if row is None else (int(row[0]), int(row[1]))
-    case_id = s.execute(statements[0], case).scalar()
+        case_id, audit_id, duplicate_id = s.execute(statements[0], dict(case, **audit_params, **window)).one()
+        if duplicate_id is not None:
+            return int(duplicate_id), None
+        return (int(case_id), int(audit_id)) if case_id is not None else (0, None)
+    if duplicate_since is not None:
+        duplicate_id = s.execute(statements[0], window).scalar()
+        if duplicate_id is not None:
+            return int(duplicate_id), None
+    case_id = s.execute(statements[1], case).scalar()
     if case_id is None:
-        return None
-    audit_id = s.execute(statements[1], audit_params).scalar_one()
-    return int(case_id), int(audit_id)
+        return 0, None
+    return int(case_id), int(s.execute(statements[2], audit_params).scalar_one())
 
 
 def clock_of(case: Submission) -> deadlines.Clock:
@@ -247,15 +264,6 @@ class CaseService:
         with self.db.read() as s:
             return s.scalar(query)
 
-    def _duplicate(self, s: Session, fingerprint: str, window: int) -> Submission | None:
-        if not self.db.is_sqlite:  # two workers' double taps wait for each other
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                      {"k": int(fingerprint[:15], 16)})
-        since = self.now() - dt.timedelta(seconds=window)
-        return s.scalar(select(Submission).where(
-            Submission.content_fingerprint == fingerprint, Submission.created_at >= since)
-            .order_by(Submission.id.desc()).limit(1))
-
     def _insert(self, inp: SubmissionInput, key: str | None, fingerprint: str | None = None,
                 window: int = 0) -> tuple[Submission, bool]:
         """One write transaction: the duplicate check (no key), the case and its audit row
@@ -284,21 +292,21 @@ class CaseService:
         audit = {"at": now, "actor": CITIZEN.name, "actor_department": None, "action": "submit",
                  "tracking_no": values["tracking_no"], "from_state": None, "to_state": "submitted",
                  "detail": _json(detail), "public": True, "source": request_source()}
-        with self.db.write() as s:
-            if key is None and fingerprint is not None and window > 0:
-                existing = self._duplicate(s, fingerprint, window)
-                if existing is not None:
-                    return existing, False
-            ids = store_submission(s, values, audit)
-            if ids is None:  # the idempotency key is stored already: its case
-                existing = self._by_key(key or "", s)
-                if existing is None:  # cannot happen: the conflicting row was committed
+        check = key is None and fingerprint is not None and window > 0
+        since = now - dt.timedelta(seconds=window) if check else None
+        # two workers' double taps wait for each other (PostgreSQL; SQLite has one writer)
+        lock = int(fingerprint[:15], 16) if check and fingerprint and not self.db.is_sqlite else None
+        with self.db.write(lock=lock) as s:
+            case_id, audit_id = store_submission(s, values, audit, since)
+            if audit_id is None:  # a duplicate, or the idempotency key is stored already
+                existing = (s.get(Submission, case_id) if case_id else self._by_key(key or "", s))
+                if existing is None:  # cannot happen: the row found was committed
                     raise ApiError(500)
                 return existing, False
             case = Submission(**values)
-            case.id = ids[0]
+            case.id = case_id
             for hook in self.event_hooks:
-                hook(s, CITIZEN, "submit", case, ids[1], detail)
+                hook(s, CITIZEN, "submit", case, audit_id, detail)
         self.warn_unknown_years()
         return case, True
 

@@ -12,7 +12,9 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -72,6 +74,44 @@ def retrying(work: Callable[[], T], seconds: float = RETRY_SECONDS) -> T:
             delay = min(delay * 2, 1.0)
 
 
+# How the next PostgreSQL transaction begins: None for a read (no BEGIN at all), else the
+# advisory lock to take with BEGIN (0: none). Any use outside ``Database.read`` is a
+# transaction (``engine.begin()`` included).
+_BEGIN: ContextVar[int | None] = ContextVar("yikatong_begin", default=0)
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_all_connections() -> None:
+    """In a forked child (a gunicorn worker after --preload): a pool is per process, so
+    drop the inherited connections without closing the parent's sockets."""
+    for database in list(_DATABASES):
+        database.forget_connections()
+
+
+os.register_at_fork(after_in_child=_forget_all_connections)
+
+
+def _postgres_engine(url: str) -> Engine:
+    """PostgreSQL, with the round trips a request needs and no more.
+
+    psycopg runs in autocommit and the transaction is ours: a write transaction sends its
+    BEGIN (with its advisory lock, if any) in one round trip; a read runs its statements
+    without BEGIN and COMMIT (under READ COMMITTED each statement sees its own snapshot
+    either way). ``commit()`` and ``rollback()`` still end an open transaction: psycopg
+    decides by the connection's transaction status."""
+    engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        lock = _BEGIN.get()
+        if lock is None:
+            return  # a read: autocommit statements
+        conn.exec_driver_sql(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
+
+    _ping_when_idle(engine)
+    return engine
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """Pre-ping, but only a connection that sat idle in the pool for ``PING_IDLE_SECONDS``.
 
@@ -121,12 +161,8 @@ class Database:
             self.read_engine = self._sqlite_engine("BEGIN", sqlite_synchronous)
             self.write_engine = self._sqlite_engine("BEGIN IMMEDIATE", sqlite_synchronous)
         else:
-            self.read_engine = self.write_engine = create_engine(
-                self.url, pool_size=5, max_overflow=10)
-            _ping_when_idle(self.write_engine)
-        # A pool is per process: a worker forked with connections open (gunicorn
-        # --preload) drops its copies without closing the parent's sockets.
-        os.register_at_fork(after_in_child=self._forget_connections)
+            self.read_engine = self.write_engine = _postgres_engine(self.url)
+        _DATABASES.add(self)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._thread_lock = threading.Lock()
@@ -134,7 +170,7 @@ class Database:
         self._lock_fd: int | None = None
         self._lock_pid = 0
 
-    def _forget_connections(self) -> None:
+    def forget_connections(self) -> None:
         self.read_engine.dispose(close=False)
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose(close=False)
@@ -159,10 +195,17 @@ class Database:
         return engine
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction, committed on success."""
-        with self._writer_lock(), self._write() as session, session.begin():
-            yield session
+    def write(self, lock: int | None = None) -> Iterator[Session]:
+        """A session in one write transaction, committed on success.
+
+        ``lock``: on PostgreSQL, the transaction starts holding this advisory lock (sent
+        with its BEGIN: no extra round trip), so what it reads next is read under the lock."""
+        token = _BEGIN.set(lock or 0)
+        try:
+            with self._writer_lock(), self._write() as session, session.begin():
+                yield session
+        finally:
+            _BEGIN.reset(token)
 
     @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -188,8 +231,12 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
-            yield session
+        token = _BEGIN.set(None)
+        try:
+            with self._read() as session, session.begin():
+                yield session
+        finally:
+            _BEGIN.reset(token)
 
     def query(self, work: Callable[[Session], T]) -> T:
         """``work`` in a read transaction, run again while the database is unreachable
