@@ -72,13 +72,19 @@ class Actor:
 CITIZEN = Actor("citizen", "citizen")
 
 
+def _random_chars(count: int) -> str:
+    """``count`` characters of ``ALPHABET`` (32 symbols: 5 bits each, uniform) from one
+    ``secrets.token_bytes`` call: a byte's low 5 bits pick the symbol."""
+    return "".join(ALPHABET[b & 31] for b in secrets.token_bytes(count))
+
+
 def new_tracking_no() -> str:
-    return TRACKING_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(TRACKING_LEN))
+    return TRACKING_PREFIX + _random_chars(TRACKING_LEN)
 
 
 def new_query_code() -> str:
     """Ten characters from an alphabet without I, L, O, U (stored without the dash)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
+    return _random_chars(CODE_LEN)
 
 
 def normalise_code(value: str) -> str:
@@ -179,7 +185,8 @@ def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any],
     Returns (case id, audit id); (id of the earlier case, None) when ``duplicate_since`` is
     given and the same content fingerprint was stored since then; (0, None) when the
     case's idempotency key is stored already (nothing is written either way)."""
-    dialect = s.get_bind().dialect.name
+    conn = s.connection()  # Core statements: the session's transaction, not the ORM's execute path
+    dialect = conn.dialect.name
     statements = _STATEMENTS.get(dialect)
     if statements is None:
         statements = _STATEMENTS[dialect] = _submit_statements(dialect)
@@ -187,18 +194,18 @@ def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any],
               "dup_since": duplicate_since or case["created_at"]}
     audit_params = {f"audit_{k}": v for k, v in audit.items()}
     if len(statements) == 1:
-        case_id, audit_id, duplicate_id = s.execute(statements[0], dict(case, **audit_params, **window)).one()
+        case_id, audit_id, duplicate_id = conn.execute(statements[0], dict(case, **audit_params, **window)).one()
         if duplicate_id is not None:
             return int(duplicate_id), None
         return (int(case_id), int(audit_id)) if case_id is not None else (0, None)
     if duplicate_since is not None:
-        duplicate_id = s.execute(statements[0], window).scalar()
+        duplicate_id = conn.execute(statements[0], window).scalar()
         if duplicate_id is not None:
             return int(duplicate_id), None
-    case_id = s.execute(statements[1], case).scalar()
+    case_id = conn.execute(statements[1], case).scalar()
     if case_id is None:
         return 0, None
-    return int(case_id), int(s.execute(statements[2], audit_params).scalar_one())
+    return int(case_id), int(conn.execute(statements[2], audit_params).scalar_one())
 
 
 def clock_of(case: Submission) -> deadlines.Clock:

@@ -106,7 +106,10 @@ def _postgres_engine(url: str) -> Engine:
         lock = _BEGIN.get()
         if lock is None:
             return  # a read: autocommit statements
-        conn.exec_driver_sql(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
+        # straight to psycopg (the statement has no parameters: simple query protocol,
+        # so BEGIN and the lock travel together)
+        conn.connection.driver_connection.execute(
+            f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
 
     _ping_when_idle(engine)
     return engine
