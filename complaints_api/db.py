@@ -106,10 +106,9 @@ def _postgres_engine(url: str) -> Engine:
         lock = _BEGIN.get()
         if lock is None:
             return  # a read: autocommit statements
-        # straight to psycopg (the statement has no parameters: simple query protocol,
-        # so BEGIN and the lock travel together)
-        conn.connection.driver_connection.execute(
-            f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
+        # no parameters: psycopg sends it as a simple query, so BEGIN and the lock travel
+        # together (through SQLAlchemy, so a lost connection is seen as a disconnect)
+        conn.exec_driver_sql(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
 
     _ping_when_idle(engine)
     return engine
