@@ -137,12 +137,12 @@ def normalise_tracking_no(value: str) -> str | None:
     return None
 
 
-_CASES = Submission.__table__
-_AUDIT = AuditEntry.__table__
+_CASES = Submission.metadata.tables["submissions"]
+_AUDIT = AuditEntry.metadata.tables["audit_log"]
 CASE_COLUMNS = tuple(c.name for c in _CASES.columns if c.name != "id")
 AUDIT_COLUMNS = tuple(c.name for c in _AUDIT.columns if c.name != "id")
 # Columns a new case does not set take their model default (scalar) or NULL.
-CASE_DEFAULTS = {c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+CASE_DEFAULTS = {c.name: (getattr(c.default, "arg", None) if c.default is not None and c.default.is_scalar else None)
                  for c in _CASES.columns if c.name != "id"}
 
 
