@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
 """Load benchmark and durability checks for the complaints service.
 
-Starts gunicorn (4 sync workers by default) on SQLite and/or PostgreSQL with rate limits
-on and counted in Redis (limits high enough not to refuse the load; ``--no-redis``: limits
-off), posts submissions from concurrent clients, and reports submissions/s, latency
-percentiles and lost submissions (a 201 whose tracking number is not in the database).
+Starts gunicorn (4 workers, ./gunicorn.conf.py: sync) on SQLite and/or PostgreSQL with
+rate limits on and counted in Redis (limits high enough not to refuse the load; ``--no-redis``:
+limits off). The throughput run warms every worker up, then loads it with wrk (C, one
+thread, ``--concurrency`` connections, ``--seconds``; bench/complaints_wrk.lua sends a
+distinct valid submission each time, without Idempotency-Key as the site's form does, so
+the duplicate window is checked every time) and reports submissions/s, p50/p95/p99 from
+wrk, lost submissions (a 201 whose tracking number is not in the database), and the CPU
+per submission of each process doing the work: gunicorn (master and workers), this run's
+PostgreSQL backends (by application_name), Redis (INFO; a shared server counts others too);
+wrk's own CPU apart, with the load average. Wall-clock figures depend on what else runs;
+the CPU figures are what carries over to a quiet machine.
 With ``--kill`` it SIGKILLs the whole server halfway through a run, restarts it, and checks
 every acknowledged submission again. With ``--pg-restart`` it starts a PostgreSQL of its
 own (initdb in a temporary directory, free port; the machine's server is not touched),
 restarts it halfway through a burst, and checks that nothing acknowledged is lost and
-that no 5xx answer comes after PostgreSQL is back.
+that no 5xx answer comes after PostgreSQL is back. Both send every other submission with
+an Idempotency-Key and the rest without (the duplicate window finds a lost commit).
 
-    .venv/bin/python bench/complaints_bench.py                      # both backends
+    .venv/bin/python bench/complaints_bench.py                      # both backends, all runs
+    .venv/bin/python bench/complaints_bench.py --backend postgres --throughput-only --seconds 20
     .venv/bin/python bench/complaints_bench.py --backend sqlite --requests 300 --kill --json
     .venv/bin/python bench/complaints_bench.py --pg-restart --requests 600 --json
 
@@ -215,12 +224,14 @@ class TempPostgres:
 
 
 class Load:
-    """Closed-loop load: ``concurrency`` clients share ``total`` submissions."""
+    """Closed-loop load: ``concurrency`` clients share ``total`` submissions, each with a
+    body of its own. ``keys``: "mixed" (every other one sends an Idempotency-Key, the
+    others rely on the duplicate window, as the site's form does), "all" or "none"."""
 
-    def __init__(self, port: int, total: int, concurrency: int, program: str | None):
-        self.port, self.total, self.concurrency = port, total, concurrency
-        body = dict(BODY, program=program) if program else dict(BODY, category="other")
-        self.payload = json.dumps(body, ensure_ascii=False).encode()
+    def __init__(self, port: int, total: int, concurrency: int, program: str | None, keys: str = "mixed"):
+        self.port, self.total, self.concurrency, self.keys = port, total, concurrency, keys
+        self.body = dict(BODY, program=program) if program else dict(BODY, category="other")
+        self.nonce = secrets.token_hex(4)
         self.lock = threading.Lock()
         self.next = 0
         self.latencies: list[float] = []
@@ -228,20 +239,23 @@ class Load:
         self.statuses: dict[str, int] = {}
         self.server_errors: list[float] = []  # when each 5xx answer arrived (perf_counter)
 
-    def _take(self) -> bool:
+    def _take(self) -> int | None:
         with self.lock:
             if self.next >= self.total:
-                return False
+                return None
             self.next += 1
-            return True
+            return self.next
 
     def _client(self) -> None:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        while self._take():
+        while (i := self._take()) is not None:
+            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            if self.keys == "all" or (self.keys == "mixed" and i % 2 == 0):
+                headers["Idempotency-Key"] = secrets.token_hex(16)
+            body = dict(self.body, body=f"{self.body['body']}（{self.nonce}-{i}）")
+            payload = json.dumps(body, ensure_ascii=False).encode()
             started = time.perf_counter()
             try:
-                status, raw = request(self.port, "POST", "/api/v1/submissions", self.payload,
-                                      dict(headers, **{"Idempotency-Key": secrets.token_hex(16)}))
+                status, raw = request(self.port, "POST", "/api/v1/submissions", payload, headers)
             except OSError as exc:
                 self._count(type(exc).__name__)
                 continue
@@ -404,7 +418,7 @@ def _throughput_run(server: Server, url: str, backend: str, data: Path, tmp: Pat
                     concurrency: int, seconds: float, loader: str, redis: bool,
                     idempotency: bool) -> dict[str, Any]:
     program = first_program(data)
-    Load(server.port, 40 * server.workers, concurrency, program).run()  # warm-up: every worker, its pool
+    Load(server.port, 40 * server.workers, concurrency, program).run()  # warm-up: every worker, both paths
     app_name = url.rsplit("application_name=", 1)[1] if "application_name=" in url else None
 
     def snapshot() -> tuple[dict[int, float], dict[int, float], float]:
@@ -422,7 +436,7 @@ def _throughput_run(server: Server, url: str, backend: str, data: Path, tmp: Pat
         sent = figures["requests"]
         transport_errors = sum(figures[k] for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout"))
     else:
-        load = Load(server.port, requests, concurrency, program)
+        load = Load(server.port, requests, concurrency, program, "all" if idempotency else "none")
         before = os.times()
         elapsed = load.run()
         after = os.times()
