@@ -106,9 +106,12 @@ def is_vaulted(case: Submission) -> bool:
     return case.kind == "report" or (case.category or "") in VAULTED_CATEGORIES
 
 
-def content_fingerprint(client: str, inp: SubmissionInput) -> str:
+def content_fingerprint(secret: bytes, client: str, inp: SubmissionInput) -> str:
+    """HMAC-SHA256 (keyed: the stored value tells nothing about the content or the address
+    without the key; one fast hash, no password hashing on the submit path). Rows stored
+    before it was keyed only matter for the duplicate window, which has passed for them."""
     content = json.dumps([client, *_values(inp)], ensure_ascii=False)
-    return hashlib.sha256(content.encode()).hexdigest()
+    return hmac.new(secret, content.encode(), hashlib.sha256).hexdigest()
 
 
 def request_source() -> str | None:
@@ -222,6 +225,7 @@ class CaseService:
         self.discipline = discipline_departments(county)
         self._warned_years: set[int] = set()
         self.duplicate_window = 0  # seconds; set from DUPLICATE_WINDOW_SECONDS
+        self.fingerprint_key = b""  # keys content fingerprints; set from SECRET_KEY
         self.code_guard: Any = None  # per-case failure limit (limits.CodeGuard)
         # called in the write transaction after each case's audit row (notifications)
         self.event_hooks: list[Callable[..., None]] = []
@@ -245,7 +249,7 @@ class CaseService:
         returns the first case too (a double tap without JavaScript). While the database
         is unreachable the insert is retried; a retry finds the case whose answer was lost."""
         key = idempotency_fingerprint(key, inp) if key is not None else None
-        fingerprint = content_fingerprint(client or "", inp)
+        fingerprint = content_fingerprint(self.fingerprint_key, client or "", inp)
         attempts = [0]
 
         def attempt() -> tuple[Submission, bool]:
