@@ -129,18 +129,19 @@ class Server:
                 self.kill()
 
 
-def cpu_by_pid(select: Any) -> dict[int, float]:
-    """User + system CPU seconds of each live process ``select(pid, ppid)`` picks (/proc)."""
+def cpu_by_pid(select: Any, fields: tuple[int, ...] = (11, 12)) -> dict[int, float]:
+    """CPU seconds (user + system; ``fields=(12,)``: system only) of each live process
+    ``select(pid, ppid)`` picks (/proc)."""
     tick = os.sysconf("SC_CLK_TCK")
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            stat_fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         pid = int(stat.parent.name)
-        if select(pid, int(fields[1])):
-            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        if select(pid, int(stat_fields[1])):
+            found[pid] = sum(int(stat_fields[i]) for i in fields) / tick
     return found
 
 
@@ -421,12 +422,15 @@ def _throughput_run(server: Server, url: str, backend: str, data: Path, tmp: Pat
     Load(server.port, 40 * server.workers, concurrency, program).run()  # warm-up: every worker, both paths
     app_name = url.rsplit("application_name=", 1)[1] if "application_name=" in url else None
 
+    def ours(pid: int, ppid: int) -> bool:
+        return server.proc is not None and server.proc.pid in (pid, ppid)
+
     def snapshot() -> tuple[dict[int, float], dict[int, float], float]:
         pg = postgres_backends(url, app_name) if app_name else {}
-        gunicorn = cpu_by_pid(lambda pid, ppid: server.proc is not None and server.proc.pid in (pid, ppid))
-        return gunicorn, pg, redis_cpu() if redis else 0.0
+        return cpu_by_pid(ours), pg, redis_cpu() if redis else 0.0
 
     g0, p0, r0 = snapshot()
+    kernel0 = cpu_by_pid(ours, (12,))
     if loader == "wrk":
         figures = wrk_load(server.port, seconds, concurrency, program, tmp, idempotency)
         acknowledged, elapsed = figures["numbers"], figures["duration_us"] / 1e6
@@ -447,6 +451,7 @@ def _throughput_run(server: Server, url: str, backend: str, data: Path, tmp: Pat
         mean = statistics.fmean(lat) if lat else 0.0
         transport_errors = sum(v for k, v in statuses.items() if not k.isdigit())
     g1, p1, r1 = snapshot()
+    kernel1 = cpu_by_pid(ours, (12,))
     load_avg = os.getloadavg()[0]
     stored = stored_numbers(url)
     n = max(len(acknowledged), 1)
@@ -460,6 +465,7 @@ def _throughput_run(server: Server, url: str, backend: str, data: Path, tmp: Pat
               "lost": len(set(acknowledged) - stored),
               # machine-independent: CPU per submission of each process doing the work
               "server_cpu_ms": round(gunicorn_ms, 2), "postgres_cpu_ms": round(pg_ms, 2),
+              "server_kernel_cpu_ms": round(cpu_delta(kernel0, kernel1) * 1000 / n, 2),
               "redis_cpu_ms": round(redis_ms, 2), "system_cpu_ms": round(gunicorn_ms + pg_ms + redis_ms, 2),
               "load_generator_cpu_ms": round(load_cpu * 1000 / n, 2), "load_avg": round(load_avg, 1)}
     refused = sum(v for k, v in statuses.items() if k.isdigit() and k != "201")
@@ -521,7 +527,8 @@ def describe(result: dict[str, Any]) -> str:
             f"in {result['seconds']} s = {result['rate']}/s; statuses {result['statuses']}, "
             f"{result['transport_errors']} transport errors; p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
             f"p99 {result['p99_ms']} ms; lost {result['lost']}\n"
-            f"  CPU per submission: gunicorn {result['server_cpu_ms']} ms + PostgreSQL {result['postgres_cpu_ms']} ms "
+            f"  CPU per submission: gunicorn {result['server_cpu_ms']} ms (kernel {result['server_kernel_cpu_ms']}) "
+            f"+ PostgreSQL {result['postgres_cpu_ms']} ms "
             f"+ Redis {result['redis_cpu_ms']} ms = {result['system_cpu_ms']} ms (load generator "
             f"{result['load_generator_cpu_ms']} ms apart); load average {result['load_avg']} "
             f"→ {2000 / max(result['system_cpu_ms'], 0.01):.0f}/s on 2 idle cores at this cost\n"
