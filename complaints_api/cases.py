@@ -200,6 +200,15 @@ def _submit_statements(dialect: str) -> tuple[Executable, ...]:
 _STATEMENTS: dict[str, tuple[Executable, ...]] = {}
 
 
+def _transient_case(values: dict[str, Any], case_id: int) -> Submission:
+    """The case just stored, as a (transient) ``Submission`` for the receipt and the hooks,
+    filled as the ORM fills loaded rows (straight into ``__dict__``): not forty
+    instrumented attribute sets, and nothing the session would flush."""
+    case = Submission()
+    case.__dict__.update(values, id=case_id)
+    return case
+
+
 def store_submission(s: Session, case: dict[str, Any], audit: dict[str, Any],
                      duplicate_since: dt.datetime | None = None) -> tuple[int, int | None]:
     """Insert a case and its audit row in the session's transaction.
@@ -335,8 +344,7 @@ class CaseService:
                 if existing is None:  # cannot happen: the row found was committed
                     raise ApiError(500)
                 return existing, False
-            case = Submission(**values)
-            case.id = case_id
+            case = _transient_case(values, case_id)
             for hook in self.event_hooks:
                 hook(s, CITIZEN, "submit", case, audit_id, detail)
         self.warn_unknown_years()
