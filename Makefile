@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 DEMO_DIR := .demo
 PORT     ?= 8000
 
-.PHONY: install demo test test-fast bench lint chromium clean sample-data golden journeys
+.PHONY: install demo test test-fast bench lint chromium wrk clean sample-data golden journeys
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -67,7 +67,13 @@ lint: install
 	$(BIN)/mypy generator complaints_api
 	$(BIN)/lint-imports
 
-bench: install chromium
+# wrk: the complaint service's load generator (bench/complaints_bench.py)
+wrk:
+	@test -x /usr/bin/wrk || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "请安装 Debian 的 wrk 包 (sudo apt-get install wrk)"; fi; }
+
+bench: install chromium wrk
 	$(BIN)/python bench/run.py
 
 # Regenerate the repository's small sample county (never real people).

@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db.init()
     service = _make_service(app, db)
     service.duplicate_window = int(app.config["DUPLICATE_WINDOW_SECONDS"])
+    service.fingerprint_key = str(app.config["SECRET_KEY"]).encode()
     app.extensions["yikatong"] = service
     app.extensions["yikatong_db"] = db
 

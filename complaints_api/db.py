@@ -12,13 +12,15 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -39,6 +41,7 @@ POSTGRES_TRIGGERS = (
 )
 INIT_LOCK_ID = 230521  # PostgreSQL advisory lock held while creating tables
 RETRY_SECONDS = 20.0  # how long a transaction is retried while the database is away
+PING_IDLE_SECONDS = 2.0  # a pooled PostgreSQL connection idle this long is pinged first
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -71,6 +74,72 @@ def retrying(work: Callable[[], T], seconds: float = RETRY_SECONDS) -> T:
             delay = min(delay * 2, 1.0)
 
 
+# How the next PostgreSQL transaction begins: None for a read (no BEGIN at all), else the
+# advisory lock to take with BEGIN (0: none). Any use outside ``Database.read`` is a
+# transaction (``engine.begin()`` included).
+_BEGIN: ContextVar[int | None] = ContextVar("yikatong_begin", default=0)
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_all_connections() -> None:
+    """In a forked child (a gunicorn worker after --preload): a pool is per process, so
+    drop the inherited connections without closing the parent's sockets."""
+    for database in list(_DATABASES):
+        database.forget_connections()
+
+
+os.register_at_fork(after_in_child=_forget_all_connections)
+
+
+def _postgres_engine(url: str) -> Engine:
+    """PostgreSQL, with the round trips a request needs and no more.
+
+    psycopg runs in autocommit and the transaction is ours: a write transaction sends its
+    BEGIN (with its advisory lock, if any) in one round trip; a read runs its statements
+    without BEGIN and COMMIT (under READ COMMITTED each statement sees its own snapshot
+    either way). ``commit()`` and ``rollback()`` still end an open transaction: psycopg
+    decides by the connection's transaction status."""
+    engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        lock = _BEGIN.get()
+        if lock is None:
+            return  # a read: autocommit statements
+        # no parameters: psycopg sends it as a simple query, so BEGIN and the lock travel
+        # together (through SQLAlchemy, so a lost connection is seen as a disconnect)
+        conn.exec_driver_sql(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock)})" if lock else "BEGIN")
+
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pre-ping, but only a connection that sat idle in the pool for ``PING_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` costs a round trip on every checkout (one in four of a submission's).
+    A connection used a moment ago is almost surely alive; if the server did go away in
+    between, the statement fails as a disconnect, SQLAlchemy invalidates the whole pool,
+    and ``retrying`` runs the transaction again on a fresh connection (submissions and
+    citizens' lookups are retried; see ``is_transient``)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # a new connection, or one used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("ping failed")
+
+
 def normalise_url(url: str) -> str:
     """``postgres://`` and ``postgresql://`` mean psycopg 3 (psycopg2 is not installed)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -94,14 +163,19 @@ class Database:
             self.read_engine = self._sqlite_engine("BEGIN", sqlite_synchronous)
             self.write_engine = self._sqlite_engine("BEGIN IMMEDIATE", sqlite_synchronous)
         else:
-            self.read_engine = self.write_engine = create_engine(
-                self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            self.read_engine = self.write_engine = _postgres_engine(self.url)
+        _DATABASES.add(self)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._thread_lock = threading.Lock()
         self._lock_path = f"{make_url(self.url).database}.writelock" if self.is_sqlite else None
         self._lock_fd: int | None = None
         self._lock_pid = 0
+
+    def forget_connections(self) -> None:
+        self.read_engine.dispose(close=False)
+        if self.write_engine is not self.read_engine:
+            self.write_engine.dispose(close=False)
 
     def _sqlite_engine(self, begin: str, synchronous: str) -> Engine:
         engine = create_engine(self.url, connect_args={"timeout": 30})
@@ -123,10 +197,17 @@ class Database:
         return engine
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction, committed on success."""
-        with self._writer_lock(), self._write() as session, session.begin():
-            yield session
+    def write(self, lock: int | None = None) -> Iterator[Session]:
+        """A session in one write transaction, committed on success.
+
+        ``lock``: on PostgreSQL, the transaction starts holding this advisory lock (sent
+        with its BEGIN: no extra round trip), so what it reads next is read under the lock."""
+        token = _BEGIN.set(lock or 0)
+        try:
+            with self._writer_lock(), self._write() as session, session.begin():
+                yield session
+        finally:
+            _BEGIN.reset(token)
 
     @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -152,8 +233,20 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
-            yield session
+        token = _BEGIN.set(None)
+        try:
+            with self._read() as session, session.begin():
+                yield session
+        finally:
+            _BEGIN.reset(token)
+
+    def query(self, work: Callable[[Session], T]) -> T:
+        """``work`` in a read transaction, run again while the database is unreachable
+        (a read is always safe to repeat): citizens' lookups see no error once it is back."""
+        def attempt() -> T:
+            with self.read() as session:
+                return work(session)
+        return retrying(attempt)
 
     def init(self) -> None:
         """Create missing tables and the audit log's append-only triggers (idempotent)."""

@@ -178,6 +178,12 @@ def init_limits(app: Flask) -> Limiter:
                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
                       in_memory_fallback_enabled=True, swallow_errors=True,
                       enabled=enabled)
+    # Every limit is on a view (below) and checked by its decorator; flask-limiter's own
+    # before_request pass (for application-wide limits, which we have none of) would find
+    # nothing, on every request: drop it (this version has no ``auto_check`` option).
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not there when limits are off
+        hooks.remove(limiter._check_request_limit)
     for endpoint, setting, scope, methods in LIMITED:
         if endpoint not in app.view_functions:
             continue
