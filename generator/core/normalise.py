@@ -12,6 +12,7 @@ covers in the original text, so the scrub can replace exactly what it found.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ CHINESE_DIGITS = {
 }
 # characters a clerk (or an evader) puts between digits; all are dropped between two digits
 SEPARATORS = (
-    " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    " \t\r\n\f\v\u2028\u2029\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u202f\u205f\u3000"  # spaces
     "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"  # invisible
     ".,;:_/\\|'\"`~*+#-"  # ASCII punctuation
@@ -73,3 +74,25 @@ def normalise_numbers(text: str) -> str:
 def longest_digit_run(text: str) -> int:
     """Length of the longest number in `text` as a reader would read it."""
     return max((len(d.rstrip("X")) for _, _, d in digit_runs(text)), default=0)
+
+
+@functools.cache
+def reader_characters() -> tuple[frozenset[str], frozenset[str]]:
+    """(digit-like, separator-like): every non-ASCII character that ``digit_runs`` reads as a
+    digit (Chinese numerals; anything whose NFKC form holds a digit: full-width, circled,
+    superscript …) and every character it drops between digits (``SEPARATORS`` and anything
+    whose NFKC form is only separators). The leak scan's first pass over raw bytes looks for
+    these, so that it hands the reading to ``digit_runs`` wherever a reader could see a number.
+    """
+    separators = set(SEPARATORS)
+    digits, seps = set(CHINESE_DIGITS), {c for c in SEPARATORS if not c.isascii()}
+    for cp in range(0x80, 0x20000):  # NFKC maps nothing above plane 1 to a digit or separator
+        ch = chr(cp)
+        form = unicodedata.normalize("NFKC", ch) if not 0xD800 <= cp < 0xE000 else ch
+        if form == ch:
+            continue
+        if any("0" <= c <= "9" for c in form):
+            digits.add(ch)
+        elif form and all(c in separators for c in form):
+            seps.add(ch)
+    return frozenset(digits), frozenset(seps)
