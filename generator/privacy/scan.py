@@ -145,7 +145,7 @@ def _utf8_alternation(chars: Iterable[str]) -> bytes:
 _DIGIT_LIKE, _SEPARATOR_LIKE = reader_characters()
 # entities (named, numeric, with or without ";") and JSON "\u" escapes could be anything: they
 # count as digits here, so a chain through them is always read
-_ESCAPED = rb"&[A-Za-z]{2,31}[0-9]{0,2};?|&#[0-9]{1,7};?|&#[xX][0-9A-Fa-f]{1,6};?|\\u[0-9A-Fa-f]{4}"
+_ESCAPED = rb"&[A-Za-z]{2,31}(?:[0-9]{1,2}(?![0-9]))?;?|&#[0-9]{1,7};?|&#[xX][0-9A-Fa-f]{1,6};?|\\u[0-9A-Fa-f]{4}"
 _D = b"(?:[0-9]|" + _utf8_alternation(_DIGIT_LIKE) + b"|" + _ESCAPED + b")"
 _X = rb"(?:[Xx]|\xef\xbc\xb8|\xef\xbd\x98)"
 _ASCII_SEPARATORS = "".join(c for c in SEPARATORS if c.isascii())
@@ -162,8 +162,8 @@ def _chain(ends: str, extra: bytes = b"") -> re.Pattern[bytes]:
     inside a run of digits."""
     ascii_seps = "".join(c for c in _ASCII_SEPARATORS if c not in ends and c != "\\")
     # a backslash is a separator unless it starts a "\u" escape (a digit unit of its own)
-    sep = (b"(?:[" + re.escape(ascii_seps).encode() + rb"]|\\(?!u[0-9A-Fa-f]{4})|"
-           + _utf8_alternation(_SEPARATOR_LIKE) + extra + b")")
+    sep = (b"(?:[" + re.escape(ascii_seps).encode() + b"]" + extra + rb"|\\(?!u[0-9A-Fa-f]{4})|"
+           + _utf8_alternation(_SEPARATOR_LIKE) + b")")
     short = b"(?>" + _D + b"(?:" + sep + b"*+" + _D + b"){0,%d}+)(?!" % (MIN_DIGITS - 2) + sep + b"*+" + _D + b")"
     long = _D + b"(?:" + sep + b"*+" + _D + b"){%d,}+(?:" % (MIN_DIGITS - 1) + sep + b"*+" + _X + b")?"
     skip = rb"[^0-9&\\\x80-\xff]++|(?!" + _D + rb")(?:[\xc0-\xff][\x80-\xbf]*+|[\x80-\xbf]|&|\\)"
@@ -175,7 +175,6 @@ _CHAINS["code"] = re.compile(rb"()[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][
 _QUOTED_CELL = re.compile(rb'"(?:[^"]|"")*"')
 _JSON_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_ASCII_RUN = re.compile(r"[0-9]+[Xx]?")
 _MARKUP_SUFFIXES = (".html", ".htm", ".xml", ".svg", ".rels")
 # style sheets and scripts are code, not text a reader reads (their unbroken runs only)
 _CODE_SUFFIXES = (".css", ".js", ".mjs", ".map")
@@ -270,9 +269,8 @@ class _Scanner:
                 text = html.unescape(text)
             if "\\" in text:
                 text = _JSON_ESCAPE.sub(_unescape_json, text)
-            for start, end, digits in digit_runs(text, MIN_DIGITS):
-                if _ASCII_RUN.fullmatch(text, start, end):
-                    continue  # an unbroken ASCII run: classified above
+            for _start, _end, digits in digit_runs(text, MIN_DIGITS):
+                # (a run the first pass classified is dropped later: its value is found)
                 finding = _classify(digits, "", 0, self.sensitive, self.lengths, "（分隔或变形书写）")
                 if finding is not None:
                     read.append((finding.what, finding.value, 0))
