@@ -73,6 +73,7 @@ def test_cli_scan_exit_codes(tmp_path: Path) -> None:
     ("fullwidth-comma.html", "<p>电话139，1234，5678</p>"),
     ("nbsp-entity.html", "<p>电话139&nbsp;1234&nbsp;5678</p>"),
     ("nbsp-no-semicolon.html", "<p>电话139&nbsp1234&nbsp5678</p>"),
+    ("entity-written-as-text.html", "<p>电话139&amp;nbsp;1234&amp;nbsp;5678</p>"),
     ("digit-entity.html", "<p>&#49;39 1234 5678</p>"),
     ("hex-entity.html", "<p>&#x31;&#x33;&#x39;12345678</p>"),
     ("circled.html", "<p>①③⑨①②③④⑤⑥⑦⑧</p>"),

@@ -4,7 +4,8 @@ What a reader would read as a number is treated as one: the text is NFKC-normali
 (full-width digits and letters become ASCII), Chinese numerals are read as digits
 (``一三九`` → ``139``, ``壹``, ``〇``/``零``/``幺`` too), and every separator or invisible
 character *between two digits* is removed (spaces of any kind, dots, full-width dots, middle
-dots, dashes of every width, underscores, commas, slashes, zero-width characters).
+dots, dashes of every width, underscores, commas, slashes, zero-width characters, and HTML
+entities written out as text).
 
 ``digit_runs(text)`` gives each run of digits as a reader would join it, with the span it
 covers in the original text, so the scrub can replace exactly what it found.
@@ -33,7 +34,10 @@ SEPARATORS = (
 )
 _DIGIT_CLASS = "0-9" + "".join(CHINESE_DIGITS)
 # NFKC is applied first, so full-width digits are already ASCII here
-_RUN = re.compile(f"[{_DIGIT_CLASS}](?:[{re.escape(SEPARATORS)}]*[{_DIGIT_CLASS}])*(?:[{re.escape(SEPARATORS)}]*[Xx](?![A-Za-z]))?")
+# an HTML entity written out as text (``139&nbsp;1234``, a copy from a web page) separates too
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,31});"
+_SEP = f"(?:[{re.escape(SEPARATORS)}]|{_ENTITY})"
+_RUN = re.compile(f"[{_DIGIT_CLASS}](?:{_SEP}*[{_DIGIT_CLASS}])*(?:{_SEP}*[Xx](?![A-Za-z]))?")
 _TO_ASCII = str.maketrans(CHINESE_DIGITS)
 _NFKC_NEEDED = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 

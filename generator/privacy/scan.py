@@ -145,7 +145,9 @@ def _utf8_alternation(chars: Iterable[str]) -> bytes:
 _DIGIT_LIKE, _SEPARATOR_LIKE = reader_characters()
 # entities (named, numeric, with or without ";") and JSON "\u" escapes could be anything: they
 # count as digits here, so a chain through them is always read
-_ESCAPED = rb"&[A-Za-z]{2,31}(?:[0-9]{1,2}(?![0-9]))?;?|&#[0-9]{1,7};?|&#[xX][0-9A-Fa-f]{1,6};?|\\u[0-9A-Fa-f]{4}"
+# (``&amp;nbsp;``: an entity a clerk wrote out as text, which the page escapes again)
+_ESCAPED = (rb"&(?:amp;)?(?:[A-Za-z]{2,31}(?:[0-9]{1,2}(?![0-9]))?;?|#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?)"
+            rb"|\\u[0-9A-Fa-f]{4}")
 _D = b"(?:[0-9]|" + _utf8_alternation(_DIGIT_LIKE) + b"|" + _ESCAPED + b")"
 _X = rb"(?:[Xx]|\xef\xbc\xb8|\xef\xbd\x98)"
 _ASCII_SEPARATORS = "".join(c for c in SEPARATORS if c.isascii())
