@@ -86,6 +86,8 @@ def test_cli_scan_exit_codes(tmp_path: Path) -> None:
     ("zero-width.html", "<p>1\u200b3\u200b9\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8</p>"),
     ("inline-script.html", '<script>var note = "电话 139 1234 5678";</script>'),
     ("ends-with-numeral.html", "<p>1391234567八</p>"),
+    ("grouped-like-an-amount.html", "<p>13,912,345,678</p>"),
+    ("amount-decimals-mixed.html", "<p>139 1234 56.78</p>"),
 ], ids=lambda v: v if v.endswith((".html", ".txt", ".csv", ".json")) else "")
 def test_broken_and_disguised_numbers_are_found(tmp_path: Path, name: str, content: str) -> None:
     (tmp_path / name).write_text(content, encoding="utf-8")
@@ -103,6 +105,10 @@ def test_broken_and_disguised_numbers_are_found(tmp_path: Path, name: str, conte
     ("style.html", "<style>.a{margin:0 0 0 0;transform:matrix(1,0,0,1,0,0)}</style><p>没有</p>"),
     ("script-data.html", '<script>var t = [["福利镇","230521101",2457,4597,"t/230521101/"]];</script>'),
     ("masked.html", "<td>230521********0118</td><td>****8842</td><td>1,260.00 元</td><td>2025-03-20</td>"),
+    # the site's own amounts and dates, side by side (a county total joined would be 179 2506 8408)
+    ("totals.html", "<p>合计 179,250,684.08 元，185,203,996.00 元</p><p>1,792,506.8 万元</p>"),
+    ("dates.html", "<p>发放日期：2025-03-20、2025-04-17、2025-05-20</p>"),
+    ("stats.json", '{"paid": 179250684.08, "payments": 131755, "t": "179250684.08"}'),
 ])
 def test_structure_does_not_join_numbers(tmp_path: Path, name: str, content: str) -> None:
     (tmp_path / name).write_text(content, encoding="utf-8")

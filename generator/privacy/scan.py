@@ -178,6 +178,12 @@ _RE2_OPTIONS.encoding = re2.Options.Encoding.LATIN1
 _RE2_OPTIONS.max_mem = 64 << 20
 _CHAINS = {kind: _chain(ends, rb'|\\["\\/bfnrt]' if kind == "json" else b"") for kind, ends in _KIND_ENDS.items()}
 _CHAINS["code"] = re2.compile(rb"[0-9]{11,}[Xx]?", _RE2_OPTIONS)
+# what the site itself writes with separators inside a number: ISO dates and amounts
+# (money.py: thousands grouped, two decimals). A run made only of these is read as amounts
+# and dates, never as an ID, card or phone (a total of 179,250,684.08 元 is not 179 2506 8408).
+_OWN_FORMATS = re.compile(r"(?<![0-9])(?:(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{1,2}"
+                          r"|[0-9]+\.[0-9]{2})(?![0-9])")
+_NOT_DIGITS = "".join(sorted(set(SEPARATORS)))
 _QUOTED_CELL = re.compile(rb'"(?:[^"]|"")*"')
 _JSON_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -272,8 +278,11 @@ class _Scanner:
                 text = html.unescape(text)
             if "\\" in text:
                 text = _JSON_ESCAPE.sub(_unescape_json, text)
-            for _start, _end, digits in digit_runs(text, MIN_DIGITS):
+            for start, end, digits in digit_runs(text, MIN_DIGITS):
                 # (a run the first pass classified is dropped later: its value is found)
+                if _OWN_FORMATS.search(text, start, end) and not _OWN_FORMATS.sub("", text[start:end]).strip(
+                        _NOT_DIGITS):
+                    continue  # amounts and dates as the site writes them, side by side: 179,250,684.08
                 finding = _classify(digits, "", 0, self.sensitive, self.lengths, "（分隔或变形书写）")
                 if finding is not None:
                     read.append((finding.what, finding.value, 0))
