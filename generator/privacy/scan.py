@@ -18,8 +18,10 @@ Only those chains are decoded and read, and each distinct chain once per scan (a
 the same chains — place codes in links, the service phone — thousands of times).
 An unbroken ASCII run in a chain is classified as it stands, wherever it is (markup,
 scripts and style sheets too); the reading of a broken or disguised number counts where a
-reader reads: not inside a tag, an inline SVG or a style sheet, only inside JSON strings,
-within one CSV cell.
+reader reads: not inside a tag, an inline SVG or a style sheet, only inside JSON strings
+(an inline script is read as JSON: its strings), within one CSV cell. A run made only of the
+site's own amounts and ISO dates (``179,250,684.08``, ``2025-03-20、2025-04-17``) is read as
+those.
 
 What ends a number depends on the file's structure, never on its content: a tag (HTML, XML),
 a quote outside a JSON string, a CSV delimiter or line end (a quoted cell is read whole).
