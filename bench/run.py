@@ -3,7 +3,7 @@
 Figures, not pass/fail: the budgets live in the issues and the numbers go in the notes.
   python bench/run.py                 quick: 100,000 records (build, Lighthouse, search, audit), complaints
   python bench/run.py --full          also 1,000,000 records (build, search, audit)
-  python bench/run.py --only build    one part: build | lighthouse | slow3g | search | audit | complaints | province | notify
+  python bench/run.py --only build    one part: build | lighthouse | slow3g | search | audit | complaints | province | notify | privacy
   python bench/run.py --only slow3g   the search page's first result on slow 3G, against the code before issue 12
 """
 
@@ -177,7 +177,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="also 1,000,000 records")
     parser.add_argument("--only", choices=["build", "lighthouse", "slow3g", "search", "audit", "complaints", "province",
-                                                    "notify"])
+                                           "notify", "privacy"])
     parser.add_argument("--site", type=Path, help="Lighthouse this built site (default: bench/out/site-100000, "
                         "built if missing; rebuild it after changing the site)")
     args = parser.parse_args()
@@ -204,6 +204,15 @@ def main() -> int:
         if want(part):
             print(f"\n## {part}", flush=True)
             __import__(module, fromlist=["main"]).main(argv)
+    if want("privacy"):  # issue 11: validate and the leak scan against the code before them (aef6e55)
+        old = WORK / "old-aef6e55"
+        if not (old / "generator").exists():
+            old.mkdir(parents=True, exist_ok=True)
+            archive = subprocess.run(["git", "archive", "aef6e55"], cwd=ROOT, check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        print("\n## privacy", flush=True)
+        __import__("bench.privacy_bench", fromlist=["main"]).main(
+            ["--old-src", str(old), "--rounds", "1"] + (["--scan-records", "1000000"] if args.full else []))
     return 0
 
 

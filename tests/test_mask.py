@@ -48,7 +48,13 @@ def test_mask_card_number_shows_last_four_at_most() -> None:
     ("卡号 6231 6141 6769 5938 951", "卡号 〔已隐去〕"),
     ("补发2024年差额", "补发2024年差额"),
     ("电话：１３９１２３４５６７８", "电话：〔已隐去〕"),
-], ids=["mobile", "id", "spaced-card", "year-kept", "full-width"])
+    ("补录 一九五八年九月十六日", "补录 〔已隐去〕"),
+    ("生日五八年九月十六号", "生日〔已隐去〕"),
+    ("1958年九月十六日生", "〔已隐去〕生"),
+    ("二〇二五年十二月三十一日发放", "〔已隐去〕发放"),
+    ("二〇二五年三月补发，第十二村民组，三组十六户", "二〇二五年三月补发，第十二村民组，三组十六户"),
+], ids=["mobile", "id", "spaced-card", "year-kept", "full-width", "chinese-date", "two-digit-year", "mixed-date",
+        "positional-day", "no-false-positive"])
 def test_scrub_text(text: str, expected: str) -> None:
     assert scrub_text(text) == expected
 
@@ -79,3 +85,20 @@ def test_only_declared_public_columns_leave_the_masker(sample_dir) -> None:
     public = mask_records(result.records, result.county)
     assert tuple(public.columns) == PUBLIC_COLUMNS
     assert not {"name", "id_number", "card_number", "remark", "phone"} & set(public.columns)
+
+
+def test_sensitive_programs_show_no_id_digit_and_no_card_digit_in_any_version(sample_dir) -> None:
+    """A card tail in a 低保 list would link the row to the same person's full-name row."""
+    from generator.ingest.validate import validate_data
+    from generator.privacy.mask import mask_records, refloor
+
+    result = validate_data(sample_dir)
+    public = mask_records(result.records, result.county)
+    sensitive = public[public["sensitive"]]
+    assert len(sensitive) and len(public[~public["sensitive"]])
+    assert set("".join(sensitive["id_shown"])) == {"*"} and set("".join(sensitive["card_shown"])) == {"*"}
+    assert public.loc[~public["sensitive"], "card_shown"].str.fullmatch(r"\*{4}[0-9]{4}").all()
+    # an old snapshot written when card tails still showed obeys today's floor too
+    old = sensitive.assign(card_shown="****1234", id_shown="**************1234")
+    again = refloor(old, result.county)
+    assert set("".join(again["card_shown"])) == {"*"} and set("".join(again["id_shown"])) == {"*"}

@@ -60,6 +60,11 @@ class Disclosure:
     min_group: int = 3  # sensitive programs: fewer recipients in a village → totals only
     remark: bool = False  # 备注 is private unless the program opts in (then scrubbed)
 
+    def shown(self) -> tuple[int, int, int]:
+        """(ID head, ID tail, card tail) digits actually shown: none at all in a sensitive
+        program, so that no digit links its rows to a full-name program's."""
+        return (0, 0, 0) if self.sensitive else (self.id_head, self.id_tail, self.card_tail)
+
 
 @dataclass(frozen=True)
 class Program:

@@ -4,7 +4,8 @@ What a reader would read as a number is treated as one: the text is NFKC-normali
 (full-width digits and letters become ASCII), Chinese numerals are read as digits
 (``一三九`` → ``139``, ``壹``, ``〇``/``零``/``幺`` too), and every separator or invisible
 character *between two digits* is removed (spaces of any kind, dots, full-width dots, middle
-dots, dashes of every width, underscores, commas, slashes, zero-width characters).
+dots, dashes of every width, underscores, commas, slashes, zero-width characters, and HTML
+entities written out as text).
 
 ``digit_runs(text)`` gives each run of digits as a reader would join it, with the span it
 covers in the original text, so the scrub can replace exactly what it found.
@@ -12,6 +13,7 @@ covers in the original text, so the scrub can replace exactly what it found.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ CHINESE_DIGITS = {
 }
 # characters a clerk (or an evader) puts between digits; all are dropped between two digits
 SEPARATORS = (
-    " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    " \t\r\n\f\v\u2028\u2029\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u202f\u205f\u3000"  # spaces
     "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"  # invisible
     ".,;:_/\\|'\"`~*+#-"  # ASCII punctuation
@@ -32,7 +34,10 @@ SEPARATORS = (
 )
 _DIGIT_CLASS = "0-9" + "".join(CHINESE_DIGITS)
 # NFKC is applied first, so full-width digits are already ASCII here
-_RUN = re.compile(f"[{_DIGIT_CLASS}](?:[{re.escape(SEPARATORS)}]*[{_DIGIT_CLASS}])*(?:[{re.escape(SEPARATORS)}]*[Xx](?![A-Za-z]))?")
+# an HTML entity written out as text (``139&nbsp;1234``, a copy from a web page) separates too
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,31});"
+_SEP = f"(?:[{re.escape(SEPARATORS)}]|{_ENTITY})"
+_RUN = re.compile(f"[{_DIGIT_CLASS}](?:{_SEP}*[{_DIGIT_CLASS}])*(?:{_SEP}*[Xx](?![A-Za-z]))?")
 _TO_ASCII = str.maketrans(CHINESE_DIGITS)
 _NFKC_NEEDED = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 
@@ -73,3 +78,25 @@ def normalise_numbers(text: str) -> str:
 def longest_digit_run(text: str) -> int:
     """Length of the longest number in `text` as a reader would read it."""
     return max((len(d.rstrip("X")) for _, _, d in digit_runs(text)), default=0)
+
+
+@functools.cache
+def reader_characters() -> tuple[frozenset[str], frozenset[str]]:
+    """(digit-like, separator-like): every non-ASCII character that ``digit_runs`` reads as a
+    digit (Chinese numerals; anything whose NFKC form holds a digit: full-width, circled,
+    superscript …) and every character it drops between digits (``SEPARATORS`` and anything
+    whose NFKC form is only separators). The leak scan's first pass over raw bytes looks for
+    these, so that it hands the reading to ``digit_runs`` wherever a reader could see a number.
+    """
+    separators = set(SEPARATORS)
+    digits, seps = set(CHINESE_DIGITS), {c for c in SEPARATORS if not c.isascii()}
+    for cp in range(0x80, 0x20000):  # NFKC maps nothing above plane 1 to a digit or separator
+        ch = chr(cp)
+        form = unicodedata.normalize("NFKC", ch) if not 0xD800 <= cp < 0xE000 else ch
+        if form == ch:
+            continue
+        if any("0" <= c <= "9" for c in form):
+            digits.add(ch)
+        elif form and all(c in separators for c in form):
+            seps.add(ch)
+    return frozenset(digits), frozenset(seps)

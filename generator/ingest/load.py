@@ -374,13 +374,15 @@ def _find_header(grid: pd.DataFrame) -> int | None:
 
 def _is_blank_or_total(body: pd.DataFrame) -> pd.Series:
     """Blank rows and 合计/总计/小计 rows (their first non-empty cell says so)."""
-    cells = body.to_numpy(dtype=object)
-    if cells.size == 0:
+    if body.size == 0:
         return pd.Series(False, index=body.index)
-    filled = np.vectorize(lambda v: bool(str(v).strip()), otypes=[bool])(cells)
+    # column by column (vectorised): each cell as text, stripped, as ``str(value).strip()`` reads it
+    stripped = np.column_stack([body.iloc[:, i].astype(str).str.strip().to_numpy(dtype=object)
+                                for i in range(body.shape[1])])
+    filled = stripped != ""
     blank = ~filled.any(axis=1)
-    first = cells[np.arange(len(cells)), filled.argmax(axis=1)]
-    total = np.array([bool(_TOTAL_ROW.match(str(v).strip())) for v in first], dtype=bool)
+    first = pd.Series(stripped[np.arange(len(stripped)), filled.argmax(axis=1)], index=body.index, dtype=object)
+    total = first.str.match(_TOTAL_ROW.pattern).fillna(False).to_numpy(dtype=bool)
     return pd.Series(blank | total, index=body.index)
 
 

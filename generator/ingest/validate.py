@@ -170,7 +170,7 @@ def scan_gate(records: pd.DataFrame, loaded: LoadResult, county: County) -> list
                "village": records["village"], "remark": remarks}
     for column, values in columns.items():
         text = "\n".join(values.astype(str).str.replace("\n", " ", regex=False).tolist())
-        for finding in scan_text(text, column, sensitive, lengths):
+        for finding in scan_text(text, column, sensitive, lengths, kind="lines"):
             row = records.iloc[finding.line - 1]
             header = loaded.headers.get(row["source_file"], {}).get(column, DEFAULT_HEADERS[column])
             problems.append(Problem(row["source_file"], int(row["source_row"]), header,

@@ -30,6 +30,14 @@ SCRUB_MIN_DIGITS = 6
 REDACTED = "〔已隐去〕"
 # a full date (a birth date, most likely) in free text, after ``normalise_numbers``-style NFKC
 _FULL_DATE = re.compile(r"(?:1[89]|20|１[８９]|２０)[\d０-９]{2}\s*[年./\-．－]\s*[\d０-９]{1,2}\s*[月./\-．－]\s*[\d０-９]{1,2}\s*日?")
+# the same written in Chinese numerals, as a reader reads them: digit by digit for the year
+# (一九五八年, 五八年), positionally for month and day (九月十六日, 十二月三十一号); mixed forms too
+# (1958年九月十六日). A year and a month alone (二〇二五年三月补发) are kept, as are 三组, 第十二村民组.
+_CN = "〇零○一二三四五六七八九"
+_CN_YEAR = f"(?:(?:1[89]|20)[0-9]{{2}}|[一二][{_CN}]{{3}}|[{_CN}]{{2}}|[0-9]{{2}})"
+_CN_MONTH = "(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_CN_DAY = "(?:3[01]|[12][0-9]|0?[1-9]|三十一?|[二]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+_CN_DATE = re.compile(f"{_CN_YEAR}\\s*年\\s*{_CN_MONTH}\\s*月\\s*{_CN_DAY}\\s*[日号]")
 _DOTS = "·•・"
 
 
@@ -97,6 +105,8 @@ def scrub_text(text: str) -> str:
     if not text:
         return text
     text = _FULL_DATE.sub(REDACTED, text)
+    if "月" in text:
+        text = _CN_DATE.sub(REDACTED, text)
     out, last = [], 0
     for start, end, _digits in digit_runs(text, SCRUB_MIN_DIGITS):
         out.append(text[last:start])
@@ -135,7 +145,8 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
         policy = _policy(county, program)
         names[index] = [mask_name(n, policy.name) for n in records["name"].to_numpy()[index]]
         ids[index] = _mask_ids(records["id_number"].iloc[index], policy)
-        cards[index] = [mask_card_number(c, policy.card_tail) for c in records["card_number"].to_numpy()[index]]
+        card_tail = policy.shown()[2]
+        cards[index] = [mask_card_number(c, card_tail) for c in records["card_number"].to_numpy()[index]]
     out["name_shown"] = pd.Series(names, index=records.index, dtype="str")
     out["id_shown"] = pd.Series(ids, index=records.index, dtype="str")
     out["card_shown"] = pd.Series(cards, index=records.index, dtype="str")
@@ -150,8 +161,7 @@ def mask_records(records: pd.DataFrame, county: County) -> pd.DataFrame:
 
 
 def _mask_ids(ids: pd.Series, policy: Disclosure) -> list[str]:
-    head = 0 if policy.sensitive else min(policy.id_head, MAX_ID_HEAD)
-    tail = 0 if policy.sensitive else min(policy.id_tail, MAX_ID_TAIL)
+    head, tail, _ = policy.shown()
     return mask_id_series(ids, head, tail)
 
 
@@ -184,8 +194,9 @@ def refloor(frame: pd.DataFrame, county: County) -> pd.DataFrame:
     for program, index in out.groupby("program", sort=False).indices.items():
         policy = _policy(county, str(program))
         rows = out.index[index]
-        if policy.sensitive:
-            out.loc[rows, "id_shown"] = out.loc[rows, "id_shown"].astype(str).str.replace(r"[0-9Xx]", "*", regex=True)
+        if policy.sensitive:  # no ID digit and no card digit (as ``mask_records`` shows them now)
+            for column in ("id_shown", "card_shown"):
+                out.loc[rows, column] = out.loc[rows, column].astype(str).str.replace(r"[0-9Xx]", "*", regex=True)
         keep_remark = policy.remark and not policy.sensitive
         out.loc[rows, "remark_shown"] = (out.loc[rows, "remark_shown"].astype(str).map(scrub_text)
                                          if keep_remark else "")

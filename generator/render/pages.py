@@ -284,8 +284,10 @@ def _program_page(env: Environment, public: pd.DataFrame, county: County, progra
                   if b.program == program.code]
     d = program.disclosure
     name_rule = {"full": "公开全名", "partial": "公开部分姓名（如“张*三”）", "surname": "只公开姓氏"}[d.name]
-    disclosure_text = (f"{name_rule}；身份证号显示前 {d.id_head} 位、后 {d.id_tail} 位；卡号显示后 {d.card_tail} 位；"
-                       f"名单保留公开 {d.retention_years} 年。")
+    id_head, id_tail, card_tail = d.shown()
+    shown = (f"身份证号显示前 {id_head} 位、后 {id_tail} 位；卡号显示后 {card_tail} 位" if not d.sensitive
+             else "身份证号和卡号一位也不显示")
+    disclosure_text = f"{name_rule}；{shown}；名单保留公开 {d.retention_years} 年。"
     return env.get_template("program.md.j2").render(
         county=county, program=program, department=county.departments[program.department],
         cycle=vocab.CYCLES.get(program.cycle, program.cycle), materials=program.extra.get("materials", ""),
