@@ -142,9 +142,9 @@ def test_province_search_holds_every_county_and_links_into_its_site(built: tuple
     manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
     assert "villages" not in manifest and "batches" not in manifest
     shards = [json.loads(p.read_text(encoding="utf-8")) for p in (out / "search" / manifest["shardDir"]).glob("*.json")]
-    linked = {v[2].split("/")[0] for shard in shards for v in shard["v"]}
+    linked = {v[2].split("/")[0] for shard in shards for v in shard["villages"]}
     assert linked == {c.code for c in load_province(data).counties}
-    assert all("/" not in b[0] for shard in shards for b in shard["b"])  # batch ids as the pages anchor them
+    assert all("/" not in b[0] for shard in shards for b in shard["batches"])  # batch ids as the pages anchor them
     assert not list(out.rglob("*.xlsx.tmp"))
     assert not (out / "audit.xlsx").exists()
 

@@ -144,7 +144,7 @@ def shard_json(shard: Shard, persons: Persons) -> bytes:
 
 
 def _local_docs(pids: list[int], persons: Persons) -> str:
-    """Display rows renumbered to the shard's own village (``v``) and batch (``b``) tables:
+    """Display rows renumbered to the shard's own ``villages`` and ``batches`` tables:
     the province's manifest need not list every village and batch of every county."""
     assert persons.local_tables is not None
     villages, batches = persons.local_tables
@@ -160,7 +160,7 @@ def _local_docs(pids: list[int], persons: Persons) -> str:
         docs.append(f'"{persons.refs[pid]}":{compact_json(row)}')
     v = compact_json([villages[i] for i in vmap])
     b = compact_json([batches[i] for i in bmap])
-    return f'"docs":{{{",".join(docs)}}},"v":{v},"b":{b}'
+    return f'"docs":{{{",".join(docs)}}},"villages":{v},"batches":{b}'
 
 
 

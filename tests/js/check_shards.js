@@ -48,7 +48,7 @@ const lazy = process.env.LAZY === '1';
     return;
   }
   loaded += 1;
-  parsed[file] = {index, docs: raw.docs, v: raw.v, b: raw.b};
+  parsed[file] = {index, docs: raw.docs, villages: raw.villages, batches: raw.batches};
   const terms = raw.index.invertedIndex.map((t) => t[0]);
   // the boundary routes exactly this shard's terms here: after the previous shard's last
   // term (or equal to it, with a person number, for a term split between shards), and not
@@ -85,7 +85,7 @@ const lazy = process.env.LAZY === '1';
 
 function load(file) {
   const raw = JSON.parse(fs.readFileSync(shardFile(file), 'utf8'));
-  parsed[file] = {index: lunr.Index.load(raw.index), docs: raw.docs, v: raw.v, b: raw.b};
+  parsed[file] = {index: lunr.Index.load(raw.index), docs: raw.docs, villages: raw.villages, batches: raw.batches};
   return parsed[file];
 }
 

@@ -327,10 +327,10 @@
     return true;
   }
 
-  // A shard of the province's search carries the villages (v) and batches (b) its rows refer
+  // A shard of the province's search carries the villages and batches its rows refer
   // to; a county's shards refer to the manifest's.
-  function villagesOf(shard, manifest) { return shard && shard.v ? shard.v : manifest.villages; }
-  function batchesOf(shard, manifest) { return shard && shard.b ? shard.b : manifest.batches; }
+  function villagesOf(shard, manifest) { return shard && shard.villages ? shard.villages : manifest.villages; }
+  function batchesOf(shard, manifest) { return shard && shard.batches ? shard.batches : manifest.batches; }
 
   function passesFilter(part, doc, manifest, shard) {
     var name = doc[0], id = doc[1], village = villagesOf(shard, manifest)[doc[2]];
@@ -557,7 +557,8 @@
       var raw = fetchJson(boot.base + manifest.shardDir + file);
       lunrWanted();
       cache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
-        return {index: got[1].Index.load(got[0].index), docs: got[0].docs, v: got[0].v, b: got[0].b};
+        return {index: got[1].Index.load(got[0].index), docs: got[0].docs,
+                villages: got[0].villages, batches: got[0].batches};
       });
     }
     return cache[file];
