@@ -168,11 +168,13 @@ def bench_search(counties: int, records: int, copies_of: int, records_each: int)
     from generator.province.model import CountyEntry, Province, load_province
     from generator.province.search import write_province_search
 
-    data = WORK / "run-local2" / "data"
-    if not (data / "province.yml").exists():
+    run = next((WORK / f"run-{e}" for e in ("local2", "sync") if (WORK / f"run-{e}" / "out" / "index.html").exists()),
+               None)  # a finished run
+    if run is None:
         bench_executors(copies_of, records_each)
+        run = WORK / "run-local2"
+    data, state = run / "data", run / ".out.province"
     province = load_province(data)
-    state = WORK / "run-local2" / ".out.province"
     listed = {c.code: next(state.glob(f"{c.code}-*.listed.parquet")) for c in province.counties}
     models = {c.code: load_county(c.data_dir) for c in province.counties}
     out = WORK / f"search-{counties}"
