@@ -52,15 +52,13 @@ def _cpu() -> float:
 
 
 def _build(data: Path, out: Path, executor: str) -> tuple[float, float, Any]:
-    """Wall seconds, CPU seconds (this process and its children, plus the county tasks' own
-    CPU when they ran in Dask workers), the summary."""
+    """Wall seconds, CPU seconds (this process and its children: a local cluster's worker
+    processes are its children, their CPU counted when they exit), the summary."""
     from generator.province.build import build_province
 
     t, cpu = time.perf_counter(), _cpu()
     summary = build_province(data, out, as_of=dt.date.fromisoformat(AS_OF), executor=executor)
     wall, cpu = time.perf_counter() - t, _cpu() - cpu
-    if executor != "sync":
-        cpu += summary.timings["counties"][1]
     return wall, cpu, summary
 
 

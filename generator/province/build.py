@@ -76,8 +76,11 @@ class ProvinceSummary:
         parallel = t.pop("counties", (0.0, 0.0))[1]
         executor, tasks = t.pop("executor", (0.0, 0.0)), t.pop("county tasks (wall)", (0.0, 0.0))
         checks_ = t.get("cross-county checks", (0.0, 0.0))
-        t["executor start and stop"] = (executor[0] - tasks[0] - checks_[0], executor[1] - tasks[1] - checks_[1])
-        serial = sum(cpu for _, cpu in t.values())
+        overhead = executor[1] - tasks[1] - checks_[1]
+        if self.executor != "sync":  # the workers' CPU is this process's children's CPU once they exit
+            overhead -= parallel
+        t["executor start and stop"] = (executor[0] - tasks[0] - checks_[0], overhead)
+        serial = sum(cpu for _, cpu in t.values()) + (tasks[1] if self.executor != "sync" else 0.0)
         lines = [f"county tasks: {tasks[0]:.1f} s wall, {parallel:.1f} s CPU in the tasks"
                  + (f" (+{tasks[1]:.1f} s CPU here: client and scheduler)" if self.executor != "sync" else "")]
         lines += [f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU" for name, (wall, cpu) in t.items()]
