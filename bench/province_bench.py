@@ -1,127 +1,267 @@
 """Province budgets: executors, incremental rebuild, cross-county checks, province search.
 
-``python -m bench.province_bench [--counties 8] [--records 25000] [--check-records 2000000]``
+``python -m bench.province_bench [--counties 8] [--records 25000] [--check-records 2000000]
+[--search-counties 80] [--only executors|checks|search]`` (``bench/run.py --only province``)
 
-1. A sample province (N counties × R records): ``province build`` with ``--executor sync``
-   and ``--executor local:2`` from the same starting data, in one run (budget: local:2 ≥ 1.6×
-   faster on 2 cores), then a rebuild after one county's change (budget ≤ 25 % of full).
-2. Cross-county checks alone over digest files totalling ``--check-records`` rows (synthetic
-   digests, the same code as the build): seconds and peak memory (budget ≤ 60 s, ≤ 4 GiB).
-3. Province search: the largest manifest + three shards a query may read, gzipped, from the
-   build's ``OUT/search`` (budget ≤ 100 KB), and how shard size grows with records.
+1. **executors** — a sample province (N counties × R records), built with ``--executor sync``
+   and ``--executor local:2`` from the same starting data, one after the other in one run
+   (budget: local:2 ≥ 1.6× faster on 2 cores). Printed: wall seconds of each, and from the
+   build's own timings the CPU split — county tasks (parallel) vs the province steps that
+   run one after another (serial) — and the Amdahl bound that split allows on 2 workers.
+   Then a rebuild after one county's change (local:2; budget ≤ 25 % of the full build),
+   wall and CPU, with the same split.
+2. **checks** — cross-county checks alone over digest files totalling ``--check-records``
+   rows (synthetic digests, the same code as the build), in a fresh process so the peak
+   memory is the checks' own: wall, CPU and peak RSS (budget ≤ 60 s, ≤ 4 GiB); the time to
+   write the synthetic inputs is printed apart.
+3. **search** — the province search at ``--search-counties`` × R records: the county
+   search rows of the executor run's counties, each copied as several invented counties,
+   indexed by the province's own code; then queries (full names, masked names, pinyin,
+   initials, each with and without the shown ID digits) run through the real client core
+   (``tests/js/check_shards.js``, lunr.js): the bytes one query fetches, gzipped (manifest
+   + shards; budget ≤ 100 KB), and the manifest's parts, for the growth formula.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
+import gzip
+import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / "out" / "province"
+WORK = Path(os.environ.get("YIKATONG_BENCH_PROVINCE", ROOT / "bench" / "out" / "province"))
 AS_OF = "2026-11-20"
 
 
-def _build(data: Path, out: Path, executor: str) -> tuple[float, object]:
-    import datetime as dt
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
+
+def _build(data: Path, out: Path, executor: str) -> tuple[float, float, Any]:
+    """Wall seconds, CPU seconds (this process and its children: a local cluster's worker
+    processes are its children, their CPU counted when they exit), the summary."""
     from generator.province.build import build_province
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu()
     summary = build_province(data, out, as_of=dt.date.fromisoformat(AS_OF), executor=executor)
-    return time.perf_counter() - t, summary
+    wall, cpu = time.perf_counter() - t, _cpu() - cpu
+    return wall, cpu, summary
 
 
-def bench_executors(counties: int, records: int) -> None:
-    import datetime as dt
-
+def _sample(counties: int, records: int) -> Path:
     from generator.province.sample import write_province_sample
 
     base = WORK / f"p-{counties}x{records}"
     if not (base / "province.yml").exists():
         write_province_sample(base, counties=counties, records=records, seed=7, as_of=dt.date.fromisoformat(AS_OF))
-    times = {}
+    return base
+
+
+def bench_executors(counties: int, records: int) -> None:
+    base = _sample(counties, records)
+    times: dict[str, float] = {}
+    print("| executor | province | wall | CPU (all processes) |\n|---|---|---|---|")
+    splits = {}
     for executor in ("sync", "local:2"):
         work = WORK / f"run-{executor.replace(':', '')}"
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(base, work / "data")
-        times[executor], summary = _build(work / "data", work / "out", executor)
-        print(f"| {executor} | {counties} × {records} | {times[executor]:.1f} s |", flush=True)
-    print(f"speed-up local:2 / sync: {times['sync'] / times['local:2']:.2f}× (budget ≥ 1.6×)")
+        times[executor], cpu, summary = _build(work / "data", work / "out", executor)
+        splits[executor] = summary.timing_lines()
+        print(f"| {executor} | {counties} × {records} | {times[executor]:.1f} s | {cpu:.1f} s |", flush=True)
+    for executor, lines in splits.items():
+        print(f"\n{executor} timings (inside the build):\n  " + "\n  ".join(lines))
+    print(f"\nspeed-up local:2 / sync (wall, same run): {times['sync'] / times['local:2']:.2f}× (budget ≥ 1.6×)")
     work = WORK / "run-local2"
     batch = next(p for p in sorted((work / "data").glob("*/batches/*/*/records.csv"))
                  if "成功".encode() in p.read_bytes())
     batch.write_bytes(batch.read_bytes().replace("成功".encode(), "失败".encode(), 1))
-    again, summary = _build(work / "data", work / "out", "local:2")
-    print(f"rebuild after one county's change: {again:.1f} s = {again / times['local:2']:.0%} of full "
-          f"(budget ≤ 25 %), rebuilt {summary.rebuilt}")  # type: ignore[attr-defined]
-    search_budget(work / "out" / "search", counties * records)
+    again, cpu, summary = _build(work / "data", work / "out", "local:2")
+    print(f"\nrebuild after one county's change (local:2): {again:.1f} s wall = {again / times['local:2']:.0%} "
+          f"of the full local:2 build (budget ≤ 25 %), {cpu:.1f} s CPU; rebuilt {summary.rebuilt}\n  "
+          + "\n  ".join(summary.timing_lines()))
 
+
+# --- cross-county checks -----------------------------------------------------------------------
 
 def bench_checks(total: int, counties: int = 120) -> None:
-    """Synthetic digest files as county tasks write them; the dask.dataframe checks over them."""
-    from generator.province.checks import DIGEST_COLUMNS, cross_county_frames, report_tables
-
     folder = WORK / f"digests-{total}"
     if not folder.exists():
-        folder.mkdir(parents=True)
-        rng = np.random.default_rng(1)
-        per = total // counties
-        for n in range(counties):
-            # each county's own people, about 3 payments each; 0.1 % of rows a neighbour's person
-            own = n * per + rng.integers(0, per // 3, size=per)
-            shared = rng.random(per) < 0.001
-            own[shared] = ((n + 1) % counties) * per + rng.integers(0, per // 3, size=int(shared.sum()))
-            ids = pd.Series(own).map("{:032x}".format)
-            frame = pd.DataFrame({
-                "county": f"2399{n:02d}", "county_name": f"县{n}", "id_d": ids, "card_d": ids.str[::-1],
-                "id_k": own + 1, "card_k": own * 7 + 3, "pp_k": own * 31 + 5,
-                "program": "gdzl", "program_name": "耕地地力保护补贴", "period": "2025年度",
-                "batch_id": "2025-gdzl", "file": "batches/2025/2025-gdzl/records.csv",
-                "row": np.arange(per) + 2, "township": "镇", "village": "村", "name_m": "张*",
-                "id_m": "239900********1234", "card_m": "****1234", "amount": 100.0, "paid_on": "2025-06-01",
-            }, columns=list(DIGEST_COLUMNS))
-            frame.to_parquet(folder / f"{n:03d}.parquet", index=False)
+        t = time.perf_counter()
+        _write_digests(folder, total, counties)
+        print(f"synthetic digest files for {total:,} records written in {time.perf_counter() - t:.1f} s "
+              "(not part of the checks)")
+    # a fresh process: its peak RSS is the checks' own, not the generator's
+    subprocess.run([sys.executable, "-m", "bench.province_bench", "--only", "checks-run",
+                    "--check-records", str(total)], check=True, cwd=ROOT)
+
+
+def _write_digests(folder: Path, total: int, counties: int) -> None:
+    """Digest files as county tasks write them: each county's own people, about 3 payments
+    each; 0.1 % of rows a neighbour's person."""
+    from generator.province.checks import DIGEST_COLUMNS
+
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    per = total // counties
+    for n in range(counties):
+        own = n * per + rng.integers(0, per // 3, size=per)
+        shared = rng.random(per) < 0.001
+        own[shared] = ((n + 1) % counties) * per + rng.integers(0, per // 3, size=int(shared.sum()))
+        ids = pd.Series(own).map("{:032x}".format)
+        frame = pd.DataFrame({
+            "county": f"2399{n:02d}", "county_name": f"县{n}", "id_d": ids, "card_d": ids.str[::-1],
+            "id_k": own + 1, "card_k": own * 7 + 3, "pp_k": own * 31 + 5,
+            "program": "gdzl", "program_name": "耕地地力保护补贴", "period": "2025年度",
+            "batch_id": "2025-gdzl", "file": "batches/2025/2025-gdzl/records.csv",
+            "row": np.arange(per) + 2, "township": "镇", "village": "村", "name_m": "张*",
+            "id_m": "239900********1234", "card_m": "****1234", "amount": 100.0, "paid_on": "2025-06-01",
+        }, columns=list(DIGEST_COLUMNS))
+        frame.to_parquet(tmp / f"{n:03d}.parquet", index=False)
+    tmp.rename(folder)
+
+
+def run_checks(total: int) -> None:
     import dask
 
-    t = time.perf_counter()
-    cpu = time.process_time()
+    from generator.province.checks import cross_county_frames, report_tables, write_report
+
+    folder = WORK / f"digests-{total}"
+    parts = sorted(folder.glob("*.parquet"))
+    t, cpu = time.perf_counter(), _cpu()
     with dask.config.set(scheduler="synchronous"):
-        found = cross_county_frames(sorted(folder.glob("*.parquet")), npartitions=16)
+        found = cross_county_frames(parts, npartitions=16)
     tables = report_tables(found)
-    seconds = time.perf_counter() - t
-    report = WORK / "checks-report.xlsx"
-    from generator.province.checks import write_report
-
-    write_report(tables, report, "样例省", total)
+    check_wall, check_cpu = time.perf_counter() - t, _cpu() - cpu
+    write_report(tables, WORK / "checks-report.xlsx", "样例省", total)
+    wall, cpu = time.perf_counter() - t, _cpu() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    cpu = time.process_time() - cpu
-    print(f"cross-county checks over {total:,} records ({counties} counties): {seconds:.1f} s wall, {cpu:.1f} s CPU, "
-          f"peak RSS {peak:.2f} GiB (budget ≤ 60 s, ≤ 4 GiB); rows found "
-          + ", ".join(f"{k} {len(v):,}" for k, v in tables.items()))
+    print(f"cross-county checks over {total:,} records ({len(parts)} counties): checks {check_wall:.1f} s wall, "
+          f"{check_cpu:.1f} s CPU; with the Excel report {wall:.1f} s wall, {cpu:.1f} s CPU; peak RSS {peak:.2f} GiB "
+          f"(budget ≤ 60 s, ≤ 4 GiB); rows found " + ", ".join(f"{k} {len(v):,}" for k, v in tables.items()))
 
 
-def search_budget(search: Path, records: int) -> None:
-    import gzip
-    import json
-    import re
+# --- province search ----------------------------------------------------------------------------
 
-    page = (search / "index.html").read_text(encoding="utf-8")
-    manifest = re.search(r'<script id="yk-manifest" type="application/json">(.*?)</script>', page, re.S)
-    manifest_gz = len(gzip.compress(manifest.group(1).encode(), mtime=0)) if manifest else 0
-    shards = sorted((search / "s").rglob("*.json"))
-    sizes = sorted((len(gzip.compress(p.read_bytes(), mtime=0)) for p in shards), reverse=True)
-    worst = manifest_gz + sum(sizes[:3])
-    print(f"province search at {records:,} records: {len(shards)} shards, manifest {manifest_gz / 1024:.1f} KB gz, "
-          f"worst query (manifest + 3 largest shards) {worst / 1024:.1f} KB gz (budget ≤ 100 KB)")
-    del json
+def bench_search(counties: int, records: int, copies_of: int, records_each: int) -> None:
+    """The province search at `counties` × `records_each`: the executor run's county search
+    rows (`copies_of` counties) copied as invented counties."""
+    from generator.core.county import load_county
+    from generator.province.model import CountyEntry, Province, load_province
+    from generator.province.search import write_province_search
+
+    run = next((WORK / f"run-{e}" for e in ("local2", "sync") if (WORK / f"run-{e}" / "out" / "index.html").exists()),
+               None)  # a finished run
+    if run is None:
+        bench_executors(copies_of, records_each)
+        run = WORK / "run-local2"
+    data, state = run / "data", run / ".out.province"
+    province = load_province(data)
+    listed = {c.code: next(state.glob(f"{c.code}-*.listed.parquet")) for c in province.counties}
+    models = {c.code: load_county(c.data_dir) for c in province.counties}
+    out = WORK / f"search-{counties}"
+    folder = WORK / f"search-{counties}-rows"
+    shutil.rmtree(out, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries, county_models, paths = [], [], []
+    for n in range(counties):
+        source = province.counties[n % len(province.counties)]
+        model = models[source.code]
+        code, name = f"29{n // 100:02d}{n % 100:02d}", f"{model.name[:-1]}{n}县"
+        towns = tuple(dataclasses.replace(t, code=f"{code}{t.code[6:]}") if len(t.code) > 6 else t
+                      for t in model.townships)
+        entries.append(CountyEntry(code, name, source.data_dir))
+        county_models.append(dataclasses.replace(model, name=name, code=code, townships=towns))
+        paths.append(listed[source.code])
+    big = Province("样例省", "290000", tuple(entries), data)
+    rows = sum(len(pd.read_parquet(p, columns=["batch_id"])) for p in paths)
+    t, cpu = time.perf_counter(), _cpu()
+    summary = write_province_search(big, out, paths, counties=county_models)
+    print(f"province search index: {counties} counties, {rows:,} records, {summary.persons:,} persons, "
+          f"{summary.shards:,} shards (largest {summary.max_shard_gzip_bytes / 1024:.1f} KB gz), "
+          f"built in {time.perf_counter() - t:.0f} s wall, {_cpu() - cpu:.0f} s CPU")
+    search_budget(out, rows, entries, county_models)
+
+
+def search_budget(out: Path, records: int, entries: list[Any], models: list[Any]) -> None:
+    search = out / "search"
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    parts = {k: len(gzip.compress(json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode(), 6))
+             for k, v in manifest.items()}
+    whole = len(gzip.compress((search / "manifest.json").read_bytes(), 6))
+    print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries {parts['shards'] / 1024:.1f} KB "
+          f"({len(manifest['shards']):,} shards), townships {parts['towns'] / 1024:.1f} KB "
+          f"({len(manifest['towns']):,}), the rest {(whole - parts['shards'] - parts['towns']) / 1024:.1f} KB")
+    queries = _queries(out, models)
+    spec = WORK / "search-queries.json"
+    spec.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run(["node", str(ROOT / "tests" / "js" / "check_shards.js"), str(out), str(spec)],
+                          capture_output=True, text=True, check=True, env={**os.environ, "LAZY": "1"})
+    result = json.loads(done.stdout)
+    sizes = [q["gzipBytes"] for q in result["queries"]]
+    print("| query | kind | shards | found | KB gz (manifest + shards) |\n|---|---|---|---|---|")
+    for q, kind in zip(result["queries"], (k for _, k in _KINDS), strict=False):
+        print(f"| {q['q']} | {kind} | {len(q['shards'])} | {q['persons']} | {q['gzipBytes'] / 1024:.1f} |")
+    print(f"province search at {records:,} records: {len(sizes)} queries, median {np.median(sizes) / 1024:.1f} KB, "
+          f"worst {max(sizes) / 1024:.1f} KB gz per query (budget ≤ 100 KB); "
+          f"every query found someone: {all(q['persons'] > 0 for q in result['queries'])}")
+
+
+_KINDS: list[tuple[str, str]] = []
+
+
+def _queries(out: Path, models: list[Any]) -> list[dict[str, str]]:
+    """Names as the pages show them: full names (with and without the ID digits), their pinyin and
+    initials, and masked names; the common surnames first."""
+    from pypinyin import Style, lazy_pinyin
+
+    _KINDS.clear()
+    search = out / "search"
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    rng = np.random.default_rng(5)
+    shard_dir = search / manifest["shardDir"]
+    files = sorted(shard_dir.glob("*.json"))
+    names: list[tuple[str, str]] = []
+    for path in rng.choice(files, size=min(40, len(files)), replace=False):
+        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+        for row in list(docs.values())[:3]:
+            names.append((str(row[0]), str(row[1])))
+    full = [(n, i) for n, i in names if "＊" not in n and "*" not in n and len(n) in (2, 3)]
+    masked = [(n, i) for n, i in names if "＊" in n or "*" in n]
+    queries: list[dict[str, str]] = []
+
+    def add(q: str, kind: str) -> None:
+        queries.append({"q": q})
+        _KINDS.append((q, kind))
+
+    for name, shown in full[:6]:
+        digits = shown[-4:] if shown[-4:].isdigit() or shown[-1:] in "Xx" else ""
+        add(name, "name")
+        if digits:
+            add(f"{name} {digits}", "name + ID digits")
+        add("".join(lazy_pinyin(name)), "pinyin")
+        add("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)), "initials")
+    for name, _ in masked[:3]:
+        add(name, "masked name")
+    for surname in ("王", "张", "李"):
+        add(surname, "surname alone (broad)")
+    return queries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,14 +269,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counties", type=int, default=8)
     parser.add_argument("--records", type=int, default=25_000)
     parser.add_argument("--check-records", type=int, default=2_000_000)
-    parser.add_argument("--only", choices=["executors", "checks"])
+    parser.add_argument("--search-counties", type=int, default=80)
+    parser.add_argument("--only", choices=["executors", "checks", "search", "checks-run"])
     args = parser.parse_args(argv)
     os.environ.setdefault("YIKATONG_AUDIT_KEY", "bench-key-0123456789abcdef")
     WORK.mkdir(parents=True, exist_ok=True)
-    if args.only in (None, "checks"):
-        bench_checks(args.check_records)
+    if args.only == "checks-run":
+        run_checks(args.check_records)
+        return 0
     if args.only in (None, "executors"):
         bench_executors(args.counties, args.records)
+    if args.only in (None, "checks"):
+        bench_checks(args.check_records)
+    if args.only in (None, "search"):
+        bench_search(args.search_counties, args.records, args.counties, args.records)
     return 0
 
 

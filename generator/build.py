@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from generator.core.errors import InvalidInput, LeakFound, YikatongError
 from generator.core.paths import MKDOCS_CONFIG
 from generator.core.workdays import WorkCalendar
 from generator.ingest.load import Batch
-from generator.ingest.validate import validate_data
+from generator.ingest.validate import ValidationResult, validate_data
 from generator.privacy.mask import mask_records
 from generator.privacy.provenance import locate_finding
 from generator.privacy.scan import scan_site
@@ -94,7 +95,8 @@ class BuildSummary:
 
 
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None,
-               record: bool = True, listed_out: Path | None = None) -> BuildSummary:
+               record: bool = True, listed_out: Path | None = None,
+               on_validated: Callable[[ValidationResult], None] | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
     `src_dir` (tests only) keeps the mkdocs sources somewhere else; by default they are in
@@ -106,6 +108,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     sites at once (``yikatong province build``), which also asks for the rows the search
     index holds (masked, as pages show them) in `listed_out` (parquet). Intermediate files (the mkdocs sources) go
     to a fresh temporary directory unless `src_dir` is given, so builds never collide.
+    `on_validated` is called with the validation result (the province's cross-county digests
+    are made from it, so a county's data is read and validated once).
     """
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
@@ -117,6 +121,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     county = result.county
     assert county is not None  # no problems means the county loaded
     summary.warnings.extend(result.warnings)
+    if on_validated is not None:
+        on_validated(result)
     _log_findings(result.records, county, as_of, result.batches)
 
     calendar = WorkCalendar.from_data(data_dir, strict=False)
@@ -140,7 +146,7 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
         findings = scan_site(tmp, sensitive=result.sensitive_values)
         if findings:
             raise LeakFound([locate_finding(f, tmp, result) for f in findings])
-        _swap(tmp, out)
+        swap_into_place(tmp, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if record:
@@ -301,7 +307,9 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n", encoding="utf-8")
 
 
-def _swap(tmp: Path, out: Path) -> None:
+def swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace `out` by the finished tree `tmp` (same file system): two renames, then the old
+    tree is removed; until the second rename the previous `out` is complete."""
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         out.rename(old)
@@ -309,4 +317,4 @@ def _swap(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["build_site", "BuildSummary", "YikatongError", "urls"]
+__all__ = ["build_site", "BuildSummary", "swap_into_place", "YikatongError", "urls"]

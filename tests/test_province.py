@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -137,7 +139,14 @@ def test_province_search_holds_every_county_and_links_into_its_site(built: tuple
     towns = [o.get_text() for o in soup.select("#yk-town option")][1:]
     for county in load_province(data).counties:
         assert any(t.startswith(county.name) for t in towns)
-        assert f'"{county.code}/t/' in page
+        assert f'"{county.code}/t/' in page  # its townships link into its site
+    # the manifest lists no villages or batches: each shard carries those its rows refer to
+    manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert "villages" not in manifest and "batches" not in manifest
+    shards = [json.loads(p.read_text(encoding="utf-8")) for p in (out / "search" / manifest["shardDir"]).glob("*.json")]
+    linked = {v[2].split("/")[0] for shard in shards for v in shard["villages"]}
+    assert linked == {c.code for c in load_province(data).counties}
+    assert all("/" not in b[0] for shard in shards for b in shard["batches"])  # batch ids as the pages anchor them
     assert not list(out.rglob("*.xlsx.tmp"))
     assert not (out / "audit.xlsx").exists()
 
@@ -172,6 +181,23 @@ def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, 
         if county.code != changed.code:
             mine = {k: v for k, v in after.items() if k.startswith(county.code + "/")}
             assert mine == {k: v for k, v in before.items() if k.startswith(county.code + "/")}
+
+
+@pytest.mark.slow
+def test_a_county_whose_published_tree_was_altered_is_rebuilt_and_rescanned(built: tuple[Path, Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """A kept county skips its leak scan only while its tree is the one a scan passed."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(built[0], data)
+    shutil.copytree(built[1], out)
+    shutil.copytree(built[1].parent / ".out.province", tmp_path / ".out.province")
+    before = tree_digest(out)
+    county = load_province(data).counties[0]
+    page = out / county.code / "index.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- 13800138000 -->", encoding="utf-8")
+    again = build_province(data, out, as_of=AS_OF)
+    assert again.rebuilt == [county.code]
+    assert tree_digest(out) == before
 
 
 def test_a_failing_county_leaves_out_untouched_and_is_named(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
@@ -243,3 +269,56 @@ def test_runs_against_a_scheduler_and_two_workers_in_separate_processes(
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
+
+
+@pytest.mark.browser
+def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_record(
+        built: tuple[Path, Path, Path], browser: Any) -> None:
+    """Typed into the province's search page: results from the counties, each linking to the
+    record on its county's page (village and batch from the shard's own tables)."""
+    from urllib.parse import urljoin, urlsplit
+
+    from tests.conftest import phone_tab, static_server
+
+    _data, out, _report = built
+    manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
+    docs = [row for p in sorted((out / "search" / manifest["shardDir"]).glob("*.json"))
+            for row in json.loads(p.read_text(encoding="utf-8"))["docs"].values()]
+    name = next(str(r[0]) for r in docs if "＊" not in str(r[0]) and "*" not in str(r[0]) and len(str(r[0])) == 3)
+    with static_server(out) as server, phone_tab(browser, server) as page:
+        page.goto(server + "search/")
+        page.type("input[name=q]", name, delay=20)
+        page.wait_for_function("() => document.querySelector('#results .result') || "
+                               "document.querySelector('#results').textContent.includes('没有找到')", timeout=15_000)
+        found = page.eval_on_selector_all("#results .result", """els => els.map(e => ({
+            name: e.querySelector('.result-name').textContent,
+            place: e.querySelector('.result-place').textContent,
+            href: e.querySelector('a').getAttribute('href')}))""")
+        assert found and found[0]["name"] == name
+        target = urljoin(server + "search/", found[0]["href"])
+        county = urlsplit(target).path.split("/")[1]
+        assert county in {c.code for c in load_province(_data).counties}
+        assert any(found[0]["place"].startswith(c.name) for c in load_province(_data).counties)
+        page.goto(target)
+        row = page.locator(f"[id='{urlsplit(target).fragment}']")
+        assert row.count() == 1
+        assert name in row.inner_text()
+
+
+@pytest.mark.slow
+def test_local_executor_runs_n_worker_processes_of_one_thread_each() -> None:
+    """A county build is CPU-bound Python: one thread per worker process (the GIL), and the
+    workers' stages run in-process (YIKATONG_WORKERS=1), so local:2 uses exactly 2 cores."""
+    pytest.importorskip("distributed")
+    from generator.province.executor import open_executor
+
+    def probe() -> tuple[int, str, int]:
+        import threading
+
+        from generator.core.parallel import worker_count
+        return os.getpid(), threading.current_thread().name, worker_count()
+
+    with open_executor("local:2") as ex:
+        assert sorted(ex.client.nthreads().values()) == [1, 1]
+        pids = {pid for pid, _, workers in ex.client.run(probe).values() if workers == 1}
+        assert len(pids) == 2 and os.getpid() not in pids

@@ -24,13 +24,18 @@ import hmac
 import json
 import logging
 import os
+import resource
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.build import swap_into_place
 from generator.core.errors import LeakFound, YikatongError
+from generator.core.parallel import ENV as WORKERS_ENV
 from generator.core.paths import PACKAGE_DIR
 from generator.province import checks
 from generator.province.executor import open_executor
@@ -57,13 +62,58 @@ class ProvinceSummary:
     findings: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     check_seconds: float = 0.0
+    # phase → (wall seconds, CPU seconds of this process and its children); "counties" is
+    # the county tasks' own CPU (summed over workers), the rest runs here, one after another
+    timings: dict[str, tuple[float, float]] = field(default_factory=dict)
     out: Path = Path("site")
     audit_out: Path | None = None
+    executor: str = "sync"
+
+    def timing_lines(self) -> list[str]:
+        """The CPU split: the county tasks' own CPU (they run side by side on the executor's
+        workers) and the province steps here, one after another (serial)."""
+        t = dict(self.timings)
+        parallel = t.pop("counties", (0.0, 0.0))[1]
+        executor, tasks = t.pop("executor", (0.0, 0.0)), t.pop("county tasks (wall)", (0.0, 0.0))
+        checks_ = t.get("cross-county checks", (0.0, 0.0))
+        overhead = executor[1] - tasks[1] - checks_[1]
+        if self.executor != "sync":  # the workers' CPU is this process's children's CPU once they exit
+            overhead -= parallel
+        t["executor start and stop"] = (executor[0] - tasks[0] - checks_[0], overhead)
+        serial = sum(cpu for _, cpu in t.values()) + (tasks[1] if self.executor != "sync" else 0.0)
+        lines = [f"county tasks: {tasks[0]:.1f} s wall, {parallel:.1f} s CPU in the tasks"
+                 + (f" (+{tasks[1]:.1f} s CPU here: client and scheduler)" if self.executor != "sync" else "")]
+        lines += [f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU" for name, (wall, cpu) in t.items()]
+        share = serial / (serial + parallel) if serial + parallel else 0.0
+        bound = 1 / (share + (1 - share) / 2) if serial + parallel else 0.0
+        lines.append(f"CPU split: county tasks {parallel:.1f} s (parallel), province steps {serial:.1f} s "
+                     f"(serial, {share:.0%}): Amdahl bound on 2 workers {bound:.2f}×")
+        return lines
 
     def line(self) -> str:
         found = "，".join(f"{k} {v}" for k, v in self.findings.items())
         return (f"省级构建完成：{self.counties} 个县（重新生成 {len(self.rebuilt)} 个，沿用 {len(self.kept)} 个），"
                 f"{self.records} 条记录，跨县核对：{found}，{self.seconds:.1f} 秒 → {self.out}")
+
+
+class _Clock:
+    """Wall and CPU seconds (this process and its waited-for children) of each phase."""
+
+    def __init__(self, timings: dict[str, tuple[float, float]]):
+        self.timings = timings
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), _cpu_seconds()
+        try:
+            yield
+        finally:
+            self.timings[name] = (time.perf_counter() - wall, _cpu_seconds() - cpu)
+
+
+def _cpu_seconds() -> float:
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, executor: str = "sync",
@@ -77,87 +127,139 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
         if audit_out == out or out in audit_out.parents:
             raise YikatongError(f"--audit-out {audit_out} 在网站目录 {out} 之内：核对报告只给财政、审计人员，不能公开，请换一个位置。")
     province = load_province(data_dir)
-    summary = ProvinceSummary(counties=len(province.counties), out=out, audit_out=audit_out)
+    summary = ProvinceSummary(counties=len(province.counties), out=out, audit_out=audit_out, executor=executor)
+    clock = _Clock(summary.timings)
     out.parent.mkdir(parents=True, exist_ok=True)
     state_dir = out.parent / f".{out.name}.province"
     state_dir.mkdir(exist_ok=True)
-    previous = _read_state(state_dir)
-    version = code_version(key)
+    with clock.phase("state"):
+        previous = _read_state(state_dir)
+        version = code_version(key)
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    shared = out.parent / f".{out.name}.shared-{os.getpid()}"
+    for path in (staging, shared):
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir()
     try:
-        with open_executor(executor) as ex:
+        with clock.phase("executor"), open_executor(executor) as ex:
             jobs = [(c.code, str(c.data_dir), str(staging / c.code), str(out / c.code),
-                     previous.get(c.code, ""), as_of, version, key, str(state_dir))
+                     previous.get(c.code, {}), as_of, version, key, str(state_dir))
                     for c in province.counties]
-            results = ex.map(county_task, jobs)
+            with clock.phase("county tasks (wall)"):
+                results = ex.map(county_task, jobs)  # keep what is unchanged, report the rest
+                todo = [n for n, r in enumerate(results) if r.get("needs_build")]
+                # counties built side by side share the cores; a lone one may fork into all
+                share = max(1, ex.cores // min(len(todo), ex.slots)) if todo else 1
+                for n, built in zip(todo, ex.map(county_task, [(*jobs[n], share) for n in todo]), strict=True):
+                    built["cpu"] += results[n]["cpu"]
+                    results[n] = built
             failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
             if failures:
                 raise CountyFailed(failures)
-            t = time.perf_counter()
-            with ex.dataframes():
+            with clock.phase("cross-county checks"), ex.dataframes():
                 found = checks.cross_county_frames([Path(r["digests"]) for r in results])
-            tables = checks.report_tables(found)
-            summary.check_seconds = time.perf_counter() - t
+                tables = checks.report_tables(found)
+        summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
+        summary.check_seconds = summary.timings["cross-county checks"][0]
         summary.records = sum(int(r["checked"]) for r in results)
         summary.findings = {k: checks.case_count(t) for k, t in tables.items()}
         log.info(checks.summary_line(tables))
         from generator.province.portal import write_portal
         from generator.province.search import write_province_search
 
-        write_portal(province, staging, as_of)
-        write_province_search(province, staging, [Path(r["listed"]) for r in results])
-        from generator.privacy.scan import scan_site
-
-        leaks = scan_site(staging)
-        if leaks:
-            raise LeakFound([str(f) for f in leaks])
-        _swap(staging, out)
+        with clock.phase("portal"):
+            write_portal(province, shared, as_of, [r["figures"] for r in results])
+        with clock.phase("province search"):
+            write_province_search(province, shared, [Path(r["listed"]) for r in results])
+        with clock.phase("leak scan (portal, search)"):
+            _scan_shared(shared)
+        for entry in sorted(shared.iterdir()):
+            entry.rename(staging / entry.name)
+        with clock.phase("swap"):
+            swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
     from generator.publish.ledger import write_text_atomic
 
-    for r in results:
-        for path, text in sorted(r["pending"].items()):
-            write_text_atomic(Path(path), text)
-        (summary.rebuilt if r["rebuilt"] else summary.kept).append(r["code"])
-    _write_state(state_dir, {r["code"]: r["fingerprint"] for r in results}, results)
-    if audit_out is not None:
-        checks.write_report(tables, audit_out, province.name, summary.records)
+    with clock.phase("ledgers, state, report"):
+        for r in results:
+            for path, text in sorted(r["pending"].items()):
+                write_text_atomic(Path(path), text)
+            (summary.rebuilt if r["rebuilt"] else summary.kept).append(r["code"])
+        _write_state(state_dir, results)
+        if audit_out is not None:
+            checks.write_report(tables, audit_out, province.name, summary.records)
     summary.seconds = time.perf_counter() - started
+    for line in summary.timing_lines():
+        log.info("省级构建用时：%s", line)
     return summary
 
 
-def county_task(code: str, data_dir: str, site: str, old_site: str, previous: str, as_of: dt.date,
-                version: str, key: bytes, state_dir: str) -> dict[str, Any]:
-    """Build (or keep) one county's site and write its digests; never raises."""
-    started = time.perf_counter()
+def _scan_shared(shared: Path) -> None:
+    """The leak scan over what the province step wrote (portal, search). Each county's tree
+    was scanned by its own build (with that county's input values) or, kept, is the tree a
+    scan passed: same content digest (``county_task``) — so every byte of OUT is scanned."""
+    from generator.privacy.scan import scan_site
+
+    leaks = scan_site(shared)
+    if leaks:
+        raise LeakFound([str(f) for f in leaks])
+
+
+def county_task(code: str, data_dir: str, site: str, old_site: str, previous: dict[str, str], as_of: dt.date,
+                version: str, key: bytes, state_dir: str, workers: int = 0) -> dict[str, Any]:
+    """Keep or build one county's site and write its digests; never raises.
+
+    With ``workers=0`` a county that cannot be kept is not built but reported
+    (``needs_build``); the build then runs it again with the processes it may fork
+    (``YIKATONG_WORKERS``): a lone changed county gets every core of the executor.
+
+    Kept: same fingerprint (inputs, code, ``--as-of``) as the last build and the old tree's
+    content digest equals the one recorded when that tree was built and scanned, so nothing
+    changed it since. Everything a rebuild needs later (digests, search rows, the portal's
+    figures, the output digest) is made here, in parallel with the other counties.
+    """
+    cpu = _cpu_seconds()
     result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0}
     try:
         state = Path(state_dir)
         now = fingerprint(Path(data_dir), as_of, version)
         digests, listed = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.listed.parquet"
-        if now == previous and Path(old_site).is_dir() and digests.exists() and listed.exists():
+        kept = (now == previous.get("fingerprint") and Path(old_site).is_dir() and digests.exists()
+                and listed.exists() and tree_digest(Path(old_site)) == previous.get("output"))
+        if kept:
             _link_tree(Path(old_site), Path(site))
-            result.update(fingerprint=now)
+            result.update(fingerprint=now, output=previous["output"])
+        elif not workers:
+            result.update(needs_build=True, cpu=_cpu_seconds() - cpu)
+            return result
         else:
             from generator.build import build_site
 
             tmp_listed = state / f".{code}-{os.getpid()}.listed.parquet"
-            built = build_site(Path(data_dir), Path(site), as_of=as_of, record=False, listed_out=tmp_listed)
+            tmp_digests = state / f".{code}-{os.getpid()}.digests.parquet"
+
+            def write_digests(validated: Any) -> None:  # raw numbers stay in this task
+                checks.county_digests(code, validated, key).to_parquet(tmp_digests, index=False)
+
+            with _worker_processes(workers):
+                built = build_site(Path(data_dir), Path(site), as_of=as_of, record=False, listed_out=tmp_listed,
+                                   on_validated=write_digests)
             after = fingerprint(Path(data_dir), as_of, version, overlay=built.pending)
             digests = state / f"{code}-{after[:20]}.digests.parquet"
             listed = state / f"{code}-{after[:20]}.listed.parquet"
             os.replace(tmp_listed, listed)
-            frame = checks.county_digests(code, Path(data_dir), key, as_of)
-            frame.to_parquet(digests, index=False)
-            result.update(fingerprint=after, rebuilt=True, pending=built.pending)
+            os.replace(tmp_digests, digests)
+            result.update(fingerprint=after, rebuilt=True, pending=built.pending, output=tree_digest(Path(site)))
         import pyarrow.parquet as pq
 
+        from generator.province.portal import county_figures
+
         result.update(digests=str(digests), listed=str(listed), checked=pq.ParquetFile(digests).metadata.num_rows,
-                      seconds=time.perf_counter() - started)
+                      figures=county_figures(Path(site)))
     except YikatongError as exc:
         result["error"] = _first_lines(str(exc) or exc.__class__.__name__)
         problems = getattr(exc, "problems", None)
@@ -165,7 +267,30 @@ def county_task(code: str, data_dir: str, site: str, old_site: str, previous: st
             result["error"] = _first_lines("\n".join(str(p) for p in problems))
     except Exception as exc:  # a county's failure is reported with its name, never half-published
         result["error"] = f"{exc.__class__.__name__}: {_first_lines(str(exc))}"
+    result["cpu"] = _cpu_seconds() - cpu
     return result
+
+
+@contextmanager
+def _worker_processes(n: int) -> Iterator[None]:
+    before = os.environ.get(WORKERS_ENV)
+    os.environ[WORKERS_ENV] = str(n)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(WORKERS_ENV, None)
+        else:
+            os.environ[WORKERS_ENV] = before
+
+
+def tree_digest(root: Path) -> str:
+    """Content digest of a tree: every file's relative path and bytes."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        with path.open("rb") as fh:
+            h.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.file_digest(fh, "sha256").digest())
+    return h.hexdigest()
 
 
 def _first_lines(text: str, n: int = 5) -> str:
@@ -204,30 +329,25 @@ def _link_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, copy_function=link)
 
 
-def _read_state(state_dir: Path) -> dict[str, str]:
+def _read_state(state_dir: Path) -> dict[str, dict[str, str]]:
+    """{county code: {"fingerprint": …, "output": content digest of its scanned tree}}."""
     path = state_dir / STATE_FILE
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8"))["fingerprints"])
-    except (OSError, ValueError, KeyError):
+        counties = json.loads(path.read_text(encoding="utf-8"))["counties"]
+        return {str(code): {str(k): str(v) for k, v in entry.items()} for code, entry in counties.items()}
+    except (OSError, ValueError, KeyError, AttributeError):
         return {}
 
 
-def _write_state(state_dir: Path, fingerprints: dict[str, str], results: list[dict[str, Any]]) -> None:
+def _write_state(state_dir: Path, results: list[dict[str, Any]]) -> None:
     keep = {Path(r["digests"]).name for r in results} | {Path(r["listed"]).name for r in results}
     for path in state_dir.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
+    counties = {r["code"]: {"fingerprint": r["fingerprint"], "output": r["output"]} for r in results}
     tmp = state_dir / f".{STATE_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps({"fingerprints": fingerprints}, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps({"counties": counties}, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, state_dir / STATE_FILE)
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["build_province", "ProvinceSummary", "Province"]

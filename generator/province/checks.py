@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,14 +77,13 @@ def int_keys(digests: np.ndarray) -> np.ndarray:
     return keys
 
 
-def county_digests(code: str, data_dir: Path, key: bytes, as_of) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """One county's successful payments as keyed digests and masked values (in its task)."""
+def county_digests(code: str, result: Any, key: bytes) -> pd.DataFrame:
+    """One county's successful payments as keyed digests and masked values, from the
+    validation its build already ran (``ingest.validate.ValidationResult``; in its task)."""
     from generator.checks.audit import _period_row, _short_paths
     from generator.checks.budget import paid_mask
-    from generator.ingest.validate import validate_data
     from generator.privacy.mask import mask_id_series, mask_name
 
-    result = validate_data(Path(data_dir), as_of=as_of)
     county = result.county
     if county is None:
         raise YikatongError(f"{code}：county.yml 有误，无法核对。")

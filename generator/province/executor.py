@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.core.errors import YikatongError
 from generator.core.parallel import ENV as WORKERS_ENV
+from generator.core.parallel import worker_count
 
 
 class BadExecutor(YikatongError):
@@ -23,6 +24,12 @@ class Executor:
 
     def __init__(self, spec: str, client: Any = None):
         self.spec, self.client = spec, client
+        if client is None:  # one task at a time, each may fork into every core
+            self.slots = 1
+            self.cores = worker_count()
+        else:  # one task per worker thread; a task may fork into its share of the cores
+            threads = client.nthreads()
+            self.slots = self.cores = max(1, sum(threads.values()))
 
     def map(self, fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
         if self.client is None:
@@ -59,8 +66,12 @@ def open_executor(spec: str) -> Iterator[Executor]:
         previous = os.environ.get(WORKERS_ENV)
         os.environ[WORKERS_ENV] = "1"  # the cluster's worker processes inherit it: one core each
         try:
-            with LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True,
-                              dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
+            import dask
+
+            # worker processes that may fork: a lone county's build uses every core
+            with dask.config.set({"distributed.worker.daemon": False}), \
+                    LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True,
+                                 dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
                 yield Executor(spec, client)
         finally:
             if previous is None:

@@ -32,10 +32,11 @@ def county_figures(site: Path) -> dict[str, object]:
             "through": stats.get("data_through") or ""}
 
 
-def write_portal(province: Province, out: Path, as_of: dt.date) -> Path:
+def write_portal(province: Province, out: Path, as_of: dt.date, figures: list[dict[str, object]]) -> Path:
+    """`figures`: ``county_figures`` of each county's site, in the province's order (read by
+    each county's task)."""
     rows, paid, payments = [], 0.0, 0
-    for county in province.counties:
-        f = county_figures(out / county.code)
+    for county, f in zip(province.counties, figures, strict=True):
         paid += float(f["paid"])  # type: ignore[arg-type]
         payments += int(f["payments"])  # type: ignore[call-overload]
         rate = "—" if f["rate"] is None else f"{float(f['rate']):.1%}"  # type: ignore[arg-type]

@@ -36,8 +36,11 @@ def province_county(province: Province, counties: list[County]) -> tuple[County,
     return merged, prefix
 
 
-def write_province_search(province: Province, out: Path, listed: list[Path]) -> SearchSummary:
-    counties = [load_county(c.data_dir) for c in province.counties]
+def write_province_search(province: Province, out: Path, listed: list[Path],
+                          counties: list[County] | None = None) -> SearchSummary:
+    """`listed`: each county's search rows (parquet, from its task); `counties`: their models
+    (read from the data trees unless given)."""
+    counties = counties or [load_county(c.data_dir) for c in province.counties]
     merged, prefix = province_county(province, counties)
     frames = []
     for entry, county, path in zip(province.counties, counties, listed, strict=True):
@@ -49,7 +52,7 @@ def write_province_search(province: Province, out: Path, listed: list[Path]) -> 
     page = out / "search" / "index.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(_page(merged), encoding="utf-8")
-    return build_search_index(public, merged, out, url_prefix=prefix)
+    return build_search_index(public, merged, out, url_prefix=prefix, shard_tables=True)
 
 
 def _page(county: County) -> str:

@@ -103,7 +103,7 @@ class SearchSummary:
 
 
 def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
-                       url_prefix: dict[str, str] | None = None) -> SearchSummary:
+                       url_prefix: dict[str, str] | None = None, shard_tables: bool = False) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
@@ -120,9 +120,16 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     (search_dir / SHARD_DIR).mkdir(parents=True, exist_ok=True)
     tables = Tables.from_public(public, county, url_prefix or {})
     persons = persons_of(public, tables)
+    towns, villages = _towns_villages(persons, tables, county, url_prefix or {})
+    if shard_tables:
+        # the province keys batches "<county code>/<batch id>" (ids repeat between counties);
+        # the record anchors on the county's pages hold the batch id alone
+        persons.local_tables = (villages, [[b.rpartition("/")[2], p, suffix, paid]
+                                           for b, p, suffix, paid in tables.batches])
     postings = postings_of(persons)
     shards = list(cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))
-    manifest, summary = _write(shards, persons, tables, county, search_dir, len(public))
+    manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
+                               None if shard_tables else villages)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
@@ -139,8 +146,8 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
 
 # --- output ---------------------------------------------------------------------------------
 
-def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County,
-           search_dir: Path, records: int) -> tuple[dict[str, object], SearchSummary]:
+def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County, search_dir: Path, records: int,
+           towns: list[list[object]], villages: list[list[object]] | None) -> tuple[dict[str, object], SearchSummary]:
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
     staging.mkdir(parents=True)
@@ -159,7 +166,7 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
         previous_last = shard.terms[-1][0]
     version = letters(digest.hexdigest()[:12])
     staging.rename(shard_root / version)
-    manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records)
+    manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records, towns, villages)
     data = (compact_json(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     summary = SearchSummary(
@@ -176,8 +183,10 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
     return manifest, summary
 
 
-def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables: Tables,
-              county: County, records: int) -> dict[str, object]:
+def _towns_villages(persons: Persons, tables: Tables, county: County,
+                    url_prefix: dict[str, str]) -> tuple[list[list[object]], list[list[object]]]:
+    """The manifest's townships ``[name, code, first person, end, url]`` and villages
+    ``[township index, name, url]``."""
     towns: list[list[object]] = []
     villages: list[list[object]] = []
     starts = _range_starts(persons.village, len(tables.villages))
@@ -185,9 +194,14 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables
         lo, hi = starts[vi], starts[vi + 1]
         if not towns or towns[-1][0] != town:
             found = county.township(town)
-            towns.append([town, found.code if found else "", lo, hi, township_url(county, town)])
+            towns.append([town, found.code if found else "", lo, hi, url_prefix.get(town, "") + township_url(county, town)])
         towns[-1][3] = hi
         villages.append([len(towns) - 1, village, url])  # the client needs no person range here
+    return towns, villages
+
+
+def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables: Tables, county: County,
+              records: int, towns: list[list[object]], villages: list[list[object]] | None) -> dict[str, object]:
     programs = {code: p.name for code, p in sorted(county.programs.items())}
     return {
         "v": 1,
@@ -202,9 +216,9 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables
         "shardDir": shard_dir,
         "shards": boundaries,
         "towns": towns,
-        "villages": villages,
+        **({} if villages is None else {"villages": villages}),
         "programs": programs,
-        "batches": [[b, p, suffix, paid] for b, p, suffix, paid in tables.batches],
+        **({} if villages is None else {"batches": [[b, p, suffix, paid] for b, p, suffix, paid in tables.batches]}),
         "compound": sorted(COMPOUND_SURNAMES),
     }
 

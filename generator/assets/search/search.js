@@ -91,11 +91,14 @@
       if (t[0] === text || (text.length >= 2 && /[镇乡]$/.test(text) && t[0].indexOf(text) === 0) ||
           (text.length >= 2 && t[0].replace(/[镇乡]$/, '') === text)) towns.push(i);
     });
-    manifest.villages.forEach(function (v, i) {
+    (manifest.villages || []).forEach(function (v, i) {
       if (v[1] === text || (/[村屯]$/.test(text) && v[1].indexOf(text) === 0)) villages.push(i);
     });
     if (towns.length) return {kind: 'town', match: towns};
     if (villages.length) return {kind: 'village', match: villages};
+    // the province's manifest lists no villages (each shard carries those of its rows): a
+    // village name filters by its text
+    if (!manifest.villages && text.length >= 2 && /[村屯]$/.test(text)) return {kind: 'villageName', match: [text]};
     Object.keys(manifest.programs).forEach(function (code) {
       var name = manifest.programs[code];
       if (name === text || (text.length >= 4 && name.indexOf(text) >= 0) ||
@@ -324,8 +327,13 @@
     return true;
   }
 
-  function passesFilter(part, doc, manifest) {
-    var name = doc[0], id = doc[1], village = manifest.villages[doc[2]];
+  // A shard of the province's search carries the villages and batches its rows refer
+  // to; a county's shards refer to the manifest's.
+  function villagesOf(shard, manifest) { return shard && shard.villages ? shard.villages : manifest.villages; }
+  function batchesOf(shard, manifest) { return shard && shard.batches ? shard.batches : manifest.batches; }
+
+  function passesFilter(part, doc, manifest, shard) {
+    var name = doc[0], id = doc[1], village = villagesOf(shard, manifest)[doc[2]];
     switch (part.kind) {
       case 'han': return nameHasChars(name, part.text);
       case 'mixed': return name.indexOf(part.text) === 0;
@@ -334,6 +342,7 @@
         return part.text.length >= 4 ? tail === part.text.slice(-4) : tail.indexOf(part.text) === 0;
       case 'town': return part.match.indexOf(village[0]) >= 0;
       case 'village': return part.match.indexOf(doc[2]) >= 0;
+      case 'villageName': return village[1].indexOf(part.match[0]) === 0;
       default: return true;  // latin parts cannot be checked without pinyin; programs: per record
     }
   }
@@ -374,7 +383,7 @@
     return Promise.all(files.map(loadShard)).then(function (loaded) {
       var byIndex = {};
       p.shards.forEach(function (s, i) { byIndex[s] = loaded[i]; });
-      var docs = {}, best = null;
+      var docs = {}, owner = {}, best = null;
       p.run.forEach(function (s) {
         var tiers = {};
         s.lookups.forEach(function (lk) {
@@ -385,6 +394,7 @@
               if (pid < pids[0] || pid >= pids[1]) return;
               if (lk.shape && !shapeFits(shard.docs[hit.ref][0], lk.shape)) return;
               docs[hit.ref] = shard.docs[hit.ref];
+              owner[hit.ref] = shard;
               if (tiers[hit.ref] === undefined || lk.tier < tiers[hit.ref]) tiers[hit.ref] = lk.tier;
             });
           });
@@ -397,9 +407,9 @@
         best = merged;
       });
       var persons = Object.keys(best || {}).filter(function (ref) {
-        return p.filters.every(function (f) { return passesFilter(f, docs[ref], manifest); });
+        return p.filters.every(function (f) { return passesFilter(f, docs[ref], manifest, owner[ref]); });
       }).map(function (ref) {
-        return {ref: ref, pid: parseInt(ref, 36), doc: docs[ref], score: best[ref]};
+        return {ref: ref, pid: parseInt(ref, 36), doc: docs[ref], score: best[ref], shard: owner[ref]};
       });
       persons.sort(function (a, b) {
         return a.score - b.score || (a.doc[0] < b.doc[0] ? -1 : a.doc[0] > b.doc[0] ? 1 : 0) || a.pid - b.pid;
@@ -419,10 +429,11 @@
 
   // A person's display row → one object per record.
   function expand(person, manifest) {
-    var d = person.doc, flat = d[3], extra = d[4] || {}, village = manifest.villages[d[2]];
+    var d = person.doc, flat = d[3], extra = d[4] || {}, village = villagesOf(person.shard, manifest)[d[2]];
+    var batches = batchesOf(person.shard, manifest);
     var town = manifest.towns[village[0]], out = [];
     for (var i = 0, n = 0; i < flat.length; i += 3, n++) {
-      var batch = manifest.batches[flat[i]], more = extra[n];
+      var batch = batches[flat[i]], more = extra[n];
       var ref = batch[0] + '-' + flat[i + 1];
       out.push({
         name: d[0], id: d[1], township: town[0], village: village[1],
@@ -546,7 +557,8 @@
       var raw = fetchJson(boot.base + manifest.shardDir + file);
       lunrWanted();
       cache[file] = Promise.all([raw, lunrPromise]).then(function (got) {
-        return {index: got[1].Index.load(got[0].index), docs: got[0].docs};
+        return {index: got[1].Index.load(got[0].index), docs: got[0].docs,
+                villages: got[0].villages, batches: got[0].batches};
       });
     }
     return cache[file];
