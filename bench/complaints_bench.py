@@ -257,7 +257,7 @@ class Load:
             started = time.perf_counter()
             try:
                 status, raw = request(self.port, "POST", "/api/v1/submissions", payload, headers)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:  # a SIGKILL can cut an answer short
                 self._count(type(exc).__name__)
                 continue
             elapsed = time.perf_counter() - started
