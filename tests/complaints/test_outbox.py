@@ -151,18 +151,23 @@ def test_yunpian_adapter_posts_its_documented_form(app_factory) -> None:
                               "text": "【集贤县惠民补贴】测试短信。", "uid": "ev3:citizen"}]
 
 
+def new_case_for_zhao(app):
+    """A handler of 农业农村局 with an email address, a new case for that department, and one
+    run of ``notify``: (the case, notify's result)."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-handler", "--username", "zhao", "--department", "nyncj",
+                                 "--email", "zhao@example.gov.cn", "--password-stdin"], input="correct-horse-9\n")
+    assert result.exit_code == 0, result.output
+    case = submit(app.test_client())
+    return case, runner.invoke(args=["notify"])
+
+
 def test_email_through_a_real_smtp_server(app_factory, client) -> None:
     smtp = SmtpSink()
     try:
         app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_FROM="yikatong@example.gov.cn",
                           NOTIFY_DIGEST_HOUR=24)  # no digest today
-        runner = app.test_cli_runner()
-        result = runner.invoke(args=["create-handler", "--username", "zhao", "--department", "nyncj",
-                                     "--email", "zhao@example.gov.cn", "--password-stdin"],
-                               input="correct-horse-9\n")
-        assert result.exit_code == 0, result.output
-        case = submit(app.test_client())
-        result = runner.invoke(args=["notify"])
+        case, result = new_case_for_zhao(app)
         assert "已投递 1 条" in result.output
     finally:
         smtp.close()
@@ -220,13 +225,7 @@ def test_email_over_starttls_with_login_verified_against_mail_ca_file(app_factor
     smtp = SmtpSink(tls=server_tls, login=SMTP_LOGIN)  # refuses MAIL and AUTH before STARTTLS
     try:
         app = tls_mail(app_factory, smtp.port, MAIL_CA_FILE=str(ca_file))
-        runner = app.test_cli_runner()
-        result = runner.invoke(args=["create-handler", "--username", "zhao", "--department", "nyncj",
-                                     "--email", "zhao@example.gov.cn", "--password-stdin"],
-                               input="correct-horse-9\n")
-        assert result.exit_code == 0, result.output
-        case = submit(app.test_client())
-        result = runner.invoke(args=["notify"])
+        case, result = new_case_for_zhao(app)
         assert "已投递 1 条" in result.output, result.output
     finally:
         smtp.close()
