@@ -56,8 +56,16 @@ def built(province_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file a reader of OUT reaches (through the counties' links), with its bytes."""
+    files = [Path(d) / f for d, _, names in os.walk(root, followlinks=True) for f in names]
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+
+
+def copy_build(work: Path, to: Path) -> None:
+    """A copy of a province build as it sits on disk: OUT (with its links), the counties'
+    trees and the build's state."""
+    for name in ("out", ".out.province", ".out.counties"):
+        shutil.copytree(work / name, to / name, symlinks=True)
 
 
 def expected_findings(data: Path) -> dict[str, set[tuple[str, str, int]]]:
@@ -165,8 +173,7 @@ def test_sync_and_local_cluster_give_the_same_bytes(province_dir: Path, built: t
 def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     shutil.copytree(built[0], data)
-    shutil.copytree(built[1], out)
-    shutil.copytree(built[1].parent / ".out.province", tmp_path / ".out.province")
+    copy_build(built[1].parent, tmp_path)
     before = tree_digest(out)
     again = build_province(data, out, as_of=AS_OF)
     assert again.rebuilt == [] and tree_digest(out) == before
@@ -189,8 +196,7 @@ def test_a_county_whose_published_tree_was_altered_is_rebuilt_and_rescanned(buil
     """A kept county skips its leak scan only while its tree is the one a scan passed."""
     data, out = tmp_path / "data", tmp_path / "out"
     shutil.copytree(built[0], data)
-    shutil.copytree(built[1], out)
-    shutil.copytree(built[1].parent / ".out.province", tmp_path / ".out.province")
+    copy_build(built[1].parent, tmp_path)
     before = tree_digest(out)
     county = load_province(data).counties[0]
     page = out / county.code / "index.html"
@@ -204,7 +210,7 @@ def test_a_failing_county_leaves_out_untouched_and_is_named(built: tuple[Path, P
     data = tmp_path / "data"
     shutil.copytree(built[0], data)
     out = tmp_path / "out"
-    shutil.copytree(built[1], out)
+    copy_build(built[1].parent, tmp_path)
     before = tree_digest(out)
     broken = load_province(data).counties[2]
     (broken.data_dir / "county.yml").write_text("county: [\n", encoding="utf-8")

@@ -2,15 +2,22 @@
 cross-county checks, as one atomic publication.
 
 1. One task per county (on the executor): a county whose data, the code and ``--as-of`` are
-   unchanged since the last build (same *fingerprint*) keeps its previous output byte for
-   byte (hard links); any other is built by ``generator.build.build_site`` into the new
-   tree's ``<county code>/``, with its ledger and snapshots held back. The same task writes
-   the county's keyed digests (``checks.county_digests``) and the rows its search shows.
-2. Cross-county checks on ``dask.dataframe`` over the digests (``checks``).
-3. The portal (``OUT/index.html``) and the province-wide search (``OUT/search/``).
-4. The leak scan over every byte of the new tree, then the swap: ``OUT`` is replaced only
+   unchanged since the last build (same *fingerprint*) keeps its previous tree, untouched;
+   any other is built by ``generator.build.build_site``, with its ledger and snapshots held
+   back. The same task writes the county's keyed digests (``checks.county_digests``) and
+   its part of the province search (``search.county_part``).
+2. Cross-county checks on ``dask.dataframe`` over the digests (``checks``), while the
+   portal (``OUT/index.html``) and the province-wide search (``OUT/search/``) are written.
+3. The leak scan over every byte of the new tree, then the swap: ``OUT`` is replaced only
    when every county built and nothing leaked; then the held-back ledgers and snapshots are
    written and the fingerprints recorded. A failing county leaves ``OUT`` untouched.
+
+**Layout.** A county's site is a tree named by its content digest in a store beside OUT,
+``.<OUT name>.counties/<code>-<digest>/``, and ``OUT/<code>`` is a relative symbolic link to
+it. A kept county costs one link, not a copy of its thousands of files; the swap replaces
+only the portal, the search and the links; a county's superseded tree is removed after it.
+Serve OUT with a server that follows links (nginx and Apache do by default) or copy it
+with ``rsync -aL`` / ``cp -rL``.
 
 Per-build state (fingerprints, digest and search caches) lives next to ``OUT`` in
 ``.<OUT name>.province/``, never inside it. Output bytes do not depend on the executor.
@@ -28,6 +35,7 @@ import resource
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,22 +76,30 @@ class ProvinceSummary:
     out: Path = Path("site")
     audit_out: Path | None = None
     executor: str = "sync"
+    search_reused: int = 0  # province search shards taken from the last build
+    search_built: int = 0
 
     def timing_lines(self) -> list[str]:
         """The CPU split: the county tasks' own CPU (they run side by side on the executor's
-        workers) and the province steps here, one after another (serial)."""
+        workers) and the province steps here, one after another (serial). The cross-county
+        checks run on the executor while this process writes the portal and the search:
+        their wall time overlaps those steps (their CPU here is inside the steps' CPU)."""
         t = dict(self.timings)
         parallel = t.pop("counties", (0.0, 0.0))[1]
         executor, tasks = t.pop("executor", (0.0, 0.0)), t.pop("county tasks (wall)", (0.0, 0.0))
-        checks_ = t.get("cross-county checks", (0.0, 0.0))
-        overhead = executor[1] - tasks[1] - checks_[1]
+        checks_ = t.pop("cross-county checks", (0.0, 0.0))
+        inside = [t.get(name, (0.0, 0.0)) for name in _INSIDE_EXECUTOR]
+        overhead = executor[1] - tasks[1] - sum(cpu for _, cpu in inside)
         if self.executor != "sync":  # the workers' CPU is this process's children's CPU once they exit
             overhead -= parallel
-        t["executor start and stop"] = (executor[0] - tasks[0] - checks_[0], overhead)
+        t["executor start and stop"] = (executor[0] - tasks[0] - sum(wall for wall, _ in inside), overhead)
         serial = sum(cpu for _, cpu in t.values()) + (tasks[1] if self.executor != "sync" else 0.0)
         lines = [f"county tasks: {tasks[0]:.1f} s wall, {parallel:.1f} s CPU in the tasks"
                  + (f" (+{tasks[1]:.1f} s CPU here: client and scheduler)" if self.executor != "sync" else "")]
         lines += [f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU" for name, (wall, cpu) in t.items()]
+        lines.append(f"cross-county checks (beside the portal and search): {checks_[0]:.1f} s wall, "
+                     f"{checks_[1]:.1f} s CPU of the client thread")
+        lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built")
         share = serial / (serial + parallel) if serial + parallel else 0.0
         bound = 1 / (share + (1 - share) / 2) if serial + parallel else 0.0
         lines.append(f"CPU split: county tasks {parallel:.1f} s (parallel), province steps {serial:.1f} s "
@@ -94,6 +110,10 @@ class ProvinceSummary:
         found = "，".join(f"{k} {v}" for k, v in self.findings.items())
         return (f"省级构建完成：{self.counties} 个县（重新生成 {len(self.rebuilt)} 个，沿用 {len(self.kept)} 个），"
                 f"{self.records} 条记录，跨县核对：{found}，{self.seconds:.1f} 秒 → {self.out}")
+
+
+_INSIDE_EXECUTOR = ("portal", "province search", "leak scan (portal, search)",
+                    "cross-county checks (after the search)")
 
 
 class _Clock:
@@ -132,19 +152,21 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     out.parent.mkdir(parents=True, exist_ok=True)
     state_dir = out.parent / f".{out.name}.province"
     state_dir.mkdir(exist_ok=True)
+    store = county_store(out)
+    store.mkdir(exist_ok=True)
     with clock.phase("state"):
-        previous = _read_state(state_dir)
+        previous, previous_search = _read_state(state_dir)
         version = code_version(key)
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
     shared = out.parent / f".{out.name}.shared-{os.getpid()}"
     for path in (staging, shared):
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir()
+    results: list[dict[str, Any]] = []
     try:
         with clock.phase("executor"), open_executor(executor) as ex:
-            jobs = [(c.code, str(c.data_dir), str(staging / c.code), str(out / c.code),
-                     previous.get(c.code, {}), as_of, version, key, str(state_dir))
-                    for c in province.counties]
+            jobs = [(c.code, str(c.data_dir), str(store), previous.get(c.code, {}), as_of, version, key,
+                     str(state_dir)) for c in province.counties]
             with clock.phase("county tasks (wall)"):
                 results = ex.map(county_task, jobs)  # keep what is unchanged, report the rest
                 todo = [n for n, r in enumerate(results) if r.get("needs_build")]
@@ -156,29 +178,37 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
             failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
             if failures:
                 raise CountyFailed(failures)
-            with clock.phase("cross-county checks"), ex.dataframes():
-                found = checks.cross_county_frames([Path(r["digests"]) for r in results])
-                tables = checks.report_tables(found)
+            # the checks run on the executor while this process writes the portal and search
+            with ThreadPoolExecutor(1) as side:
+                checking = side.submit(_cross_county_checks, ex, [Path(r["digests"]) for r in results])
+                from generator.province.portal import write_portal
+                from generator.province.search import write_province_search
+
+                with clock.phase("portal"):
+                    write_portal(province, shared, as_of, [r["figures"] for r in results])
+                with clock.phase("province search"):
+                    searched = write_province_search(province, shared, [Path(r["part"]) for r in results],
+                                                     previous=previous_search, previous_out=out)
+                with clock.phase("leak scan (portal, search)"):
+                    _scan_shared(shared)
+                with clock.phase("cross-county checks (after the search)"):
+                    tables, summary.timings["cross-county checks"] = checking.result()
         summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
         summary.check_seconds = summary.timings["cross-county checks"][0]
         summary.records = sum(int(r["checked"]) for r in results)
         summary.findings = {k: checks.case_count(t) for k, t in tables.items()}
+        summary.search_reused, summary.search_built = searched.reused, searched.built
         log.info(checks.summary_line(tables))
-        from generator.province.portal import write_portal
-        from generator.province.search import write_province_search
-
-        with clock.phase("portal"):
-            write_portal(province, shared, as_of, [r["figures"] for r in results])
-        with clock.phase("province search"):
-            write_province_search(province, shared, [Path(r["listed"]) for r in results])
-        with clock.phase("leak scan (portal, search)"):
-            _scan_shared(shared)
         for entry in sorted(shared.iterdir()):
             entry.rename(staging / entry.name)
+        for r in results:  # OUT/<code> → the county's tree in the store
+            (staging / r["code"]).symlink_to(os.path.relpath(store / r["tree"], staging))
         with clock.phase("swap"):
             swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _prune_store(store, {r.get("tree", "") for r in results if not r.get("error")} - _trees(previous),
+                     keep=_trees(previous))
         raise
     finally:
         shutil.rmtree(shared, ignore_errors=True)
@@ -189,13 +219,38 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
             for path, text in sorted(r["pending"].items()):
                 write_text_atomic(Path(path), text)
             (summary.rebuilt if r["rebuilt"] else summary.kept).append(r["code"])
-        _write_state(state_dir, results)
+        _write_state(state_dir, results, searched.shards)
+        _prune_store(store, set(), keep={r["tree"] for r in results})
         if audit_out is not None:
             checks.write_report(tables, audit_out, province.name, summary.records)
     summary.seconds = time.perf_counter() - started
     for line in summary.timing_lines():
         log.info("省级构建用时：%s", line)
     return summary
+
+
+def county_store(out: Path) -> Path:
+    """Where the counties' trees live: beside OUT, one directory per content digest."""
+    return out.parent / f".{out.name}.counties"
+
+
+def _trees(state: dict[str, dict[str, str]]) -> set[str]:
+    return {f"{code}-{entry['output'][:16]}" for code, entry in state.items() if entry.get("output")}
+
+
+def _prune_store(store: Path, remove: set[str], keep: set[str]) -> None:
+    """Remove the store's trees in `remove`, or (with `remove` empty) every tree not in `keep`."""
+    for entry in sorted(store.iterdir()) if store.is_dir() else []:
+        if (entry.name in remove if remove else entry.name not in keep):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _cross_county_checks(ex: Any, digests: list[Path]) -> tuple[dict[str, Any], tuple[float, float]]:
+    """The checks and their (wall, CPU of the thread) seconds."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    with ex.dataframes():
+        tables = checks.report_tables(checks.cross_county_frames(digests))
+    return tables, (time.perf_counter() - wall, time.thread_time() - cpu)
 
 
 def _scan_shared(shared: Path) -> None:
@@ -209,7 +264,7 @@ def _scan_shared(shared: Path) -> None:
         raise LeakFound([str(f) for f in leaks])
 
 
-def county_task(code: str, data_dir: str, site: str, old_site: str, previous: dict[str, str], as_of: dt.date,
+def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], as_of: dt.date,
                 version: str, key: bytes, state_dir: str, workers: int = 0) -> dict[str, Any]:
     """Keep or build one county's site and write its digests; never raises.
 
@@ -217,28 +272,33 @@ def county_task(code: str, data_dir: str, site: str, old_site: str, previous: di
     (``needs_build``); the build then runs it again with the processes it may fork
     (``YIKATONG_WORKERS``): a lone changed county gets every core of the executor.
 
-    Kept: same fingerprint (inputs, code, ``--as-of``) as the last build and the old tree's
-    content digest equals the one recorded when that tree was built and scanned, so nothing
-    changed it since. Everything a rebuild needs later (digests, search rows, the portal's
-    figures, the output digest) is made here, in parallel with the other counties.
+    Kept: same fingerprint (inputs, code, ``--as-of``) as the last build and its tree in the
+    store still has the content digest recorded when that tree was built and scanned, so
+    nothing changed it since. Built: into a new tree of the store, named by its digest.
+    Everything the province steps need later (digests, search part, the portal's figures)
+    is made here, in parallel with the other counties.
     """
     cpu = _cpu_seconds()
     result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0}
     try:
-        state = Path(state_dir)
+        state, trees = Path(state_dir), Path(store)
         now = fingerprint(Path(data_dir), as_of, version)
-        digests, listed = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.listed.parquet"
-        kept = (now == previous.get("fingerprint") and Path(old_site).is_dir() and digests.exists()
-                and listed.exists() and tree_digest(Path(old_site)) == previous.get("output"))
+        digests, part = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.search.json"
+        tree = f"{code}-{previous.get('output', '')[:16]}"
+        kept = (now == previous.get("fingerprint") and (trees / tree).is_dir() and digests.exists()
+                and part.exists() and tree_digest(trees / tree) == previous.get("output"))
         if kept:
-            _link_tree(Path(old_site), Path(site))
             result.update(fingerprint=now, output=previous["output"])
         elif not workers:
             result.update(needs_build=True, cpu=_cpu_seconds() - cpu)
             return result
         else:
             from generator.build import build_site
+            from generator.core.county import load_county
+            from generator.province.search import county_part, write_part
 
+            site = trees / f".{code}-building-{os.getpid()}"
+            shutil.rmtree(site, ignore_errors=True)
             tmp_listed = state / f".{code}-{os.getpid()}.listed.parquet"
             tmp_digests = state / f".{code}-{os.getpid()}.digests.parquet"
 
@@ -246,20 +306,28 @@ def county_task(code: str, data_dir: str, site: str, old_site: str, previous: di
                 checks.county_digests(code, validated, key).to_parquet(tmp_digests, index=False)
 
             with _worker_processes(workers):
-                built = build_site(Path(data_dir), Path(site), as_of=as_of, record=False, listed_out=tmp_listed,
+                built = build_site(Path(data_dir), site, as_of=as_of, record=False, listed_out=tmp_listed,
                                    on_validated=write_digests)
             after = fingerprint(Path(data_dir), as_of, version, overlay=built.pending)
             digests = state / f"{code}-{after[:20]}.digests.parquet"
-            listed = state / f"{code}-{after[:20]}.listed.parquet"
-            os.replace(tmp_listed, listed)
+            part = state / f"{code}-{after[:20]}.search.json"
+            import pandas as pd
+
+            write_part(part, county_part(load_county(Path(data_dir)), pd.read_parquet(tmp_listed)))
+            tmp_listed.unlink()
             os.replace(tmp_digests, digests)
-            result.update(fingerprint=after, rebuilt=True, pending=built.pending, output=tree_digest(Path(site)))
+            output = tree_digest(site)
+            tree = f"{code}-{output[:16]}"
+            if (trees / tree).is_dir():  # the same bytes as a tree already there (a revert)
+                shutil.rmtree(trees / tree)
+            site.rename(trees / tree)
+            result.update(fingerprint=after, rebuilt=True, pending=built.pending, output=output)
         import pyarrow.parquet as pq
 
         from generator.province.portal import county_figures
 
-        result.update(digests=str(digests), listed=str(listed), checked=pq.ParquetFile(digests).metadata.num_rows,
-                      figures=county_figures(Path(site)))
+        result.update(digests=str(digests), part=str(part), tree=tree,
+                      checked=pq.ParquetFile(digests).metadata.num_rows, figures=county_figures(trees / tree))
     except YikatongError as exc:
         result["error"] = _first_lines(str(exc) or exc.__class__.__name__)
         problems = getattr(exc, "problems", None)
@@ -319,34 +387,27 @@ def code_version(key: bytes) -> str:
     return h.hexdigest()
 
 
-def _link_tree(src: Path, dst: Path) -> None:
-    def link(a: str, b: str) -> None:
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-
-    shutil.copytree(src, dst, copy_function=link)
-
-
-def _read_state(state_dir: Path) -> dict[str, dict[str, str]]:
-    """{county code: {"fingerprint": …, "output": content digest of its scanned tree}}."""
+def _read_state(state_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[Any]]]:
+    """{county code: {"fingerprint": …, "output": content digest of its scanned tree}}, and
+    the province search's shards (``ProvinceSearch.shards``) of the last build."""
     path = state_dir / STATE_FILE
     try:
-        counties = json.loads(path.read_text(encoding="utf-8"))["counties"]
-        return {str(code): {str(k): str(v) for k, v in entry.items()} for code, entry in counties.items()}
+        state = json.loads(path.read_text(encoding="utf-8"))
+        counties = {str(code): {str(k): str(v) for k, v in entry.items()} for code, entry in state["counties"].items()}
     except (OSError, ValueError, KeyError, AttributeError):
-        return {}
+        return {}, {}
+    shards = state.get("search") if isinstance(state.get("search"), dict) else {}
+    return counties, shards
 
 
-def _write_state(state_dir: Path, results: list[dict[str, Any]]) -> None:
-    keep = {Path(r["digests"]).name for r in results} | {Path(r["listed"]).name for r in results}
-    for path in state_dir.glob("*.parquet"):
+def _write_state(state_dir: Path, results: list[dict[str, Any]], search: dict[str, list[Any]]) -> None:
+    keep = {Path(r["digests"]).name for r in results} | {Path(r["part"]).name for r in results}
+    for path in [*state_dir.glob("*.parquet"), *state_dir.glob("*.search.json")]:
         if path.name not in keep:
             path.unlink(missing_ok=True)
     counties = {r["code"]: {"fingerprint": r["fingerprint"], "output": r["output"]} for r in results}
     tmp = state_dir / f".{STATE_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps({"counties": counties}, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps({"counties": counties, "search": search}, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, state_dir / STATE_FILE)
 
 

@@ -63,21 +63,26 @@ def open_executor(spec: str) -> Iterator[Executor]:
     except ImportError as exc:
         raise BadExecutor("执行方式 local:N 和 tcp:// 需要 Dask 分布式调度：请安装 pip install 'yikatong[province]'。") from exc
     if spec.startswith("local:") and spec[6:].isdigit() and int(spec[6:]) > 0:
-        previous = os.environ.get(WORKERS_ENV)
-        os.environ[WORKERS_ENV] = "1"  # the cluster's worker processes inherit it: one core each
-        try:
-            import dask
+        import dask
 
+        # the worker processes inherit YIKATONG_WORKERS=1 as they start (one core each; a task
+        # sets its own share); this process keeps its own setting: the province search forks
+        # into every core here while the workers run the checks
+        previous = os.environ.get(WORKERS_ENV)
+        os.environ[WORKERS_ENV] = "1"
+        try:
             # worker processes that may fork: a lone county's build uses every core
-            with dask.config.set({"distributed.worker.daemon": False}), \
-                    LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True,
-                                 dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
-                yield Executor(spec, client)
+            with dask.config.set({"distributed.worker.daemon": False}):
+                cluster = LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True,
+                                       dashboard_address=None, host="127.0.0.1")
         finally:
             if previous is None:
                 os.environ.pop(WORKERS_ENV, None)
             else:
                 os.environ[WORKERS_ENV] = previous
+        with cluster, Client(cluster) as client:
+            client.run(_set_workers_env)
+            yield Executor(spec, client)
         return
     if spec.startswith("tcp://"):
         with Client(spec, timeout="30s") as client:

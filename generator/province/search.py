@@ -1,22 +1,336 @@
 """The province-wide search ``OUT/search/``: every county's searchable rows in one sharded index.
 
-Built by the county search's own code (``generator.search.index``) over the rows each
-county's search holds (masked, after small groups are dropped: exactly what county pages
-show), with townships named ``<county><township>`` and links into ``<county code>/``. Shard
-size adapts to the index as for a county, so a query reads the manifest and a few shards.
+The index has the county search's format (``generator.search``) over the rows each county's
+search holds (masked, after small groups are dropped: exactly what county pages show), with
+townships named ``<county><township>`` and links into ``<county code>/``. It is made in two
+steps so that a province rebuild does only the work its change needs:
+
+1. **A county's part** (``county_part``), in that county's task, in parallel with the other
+   counties and cached with the county (a kept county's part is not made again): its
+   persons in the county's own (township, village, name) order, their display rows with the
+   county's village and batch tables, and their sorted postings. This is the per-person
+   work (pinyin keys, display rows).
+2. **The merge** (``write_province_search``), after every county: persons are numbered in a
+   block per county (``county ordinal × block + person``), so a county's change does not
+   renumber the others; postings are merged in term order and cut by content
+   (``shards.cut_stable``), so shard boundaries away from a change stay where they were;
+   a shard whose inputs (its postings and the rows and tables of its persons) hash to a key
+   the last build wrote is taken from the last build's tree (its bytes checked against the
+   recorded digest), and only the others are built (lunr, in forked workers).
+
+Output bytes depend only on the counties' rows, never on the previous build or the executor:
+a shard taken from the last build is byte for byte the shard its key describes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from markupsafe import escape
 
 from generator.core.county import County, Program, Township, load_county
 from generator.province.model import Province
-from generator.search.index import SearchSummary, build_search_index
-from generator.search.page import SCRIPT_TAG
+from generator.search.index import (
+    ASSET_FILES,
+    MANIFEST,
+    SEARCH_DIR,
+    SHARD_DIR,
+    SearchSummary,
+    _manifest,
+    _towns_villages,
+)
+from generator.search.model import Tables, compact_json, js_sort_key, persons_of, postings_of
+from generator.search.page import SCRIPT_TAG, client_creates, inline_client
+from generator.search.shards import (
+    Shard,
+    boundary,
+    cut_stable,
+    letters,
+    lunr_index_json,
+    shard_documents,
+    shard_name,
+    write_shards,
+)
+
+log = logging.getLogger(__name__)
+
+PART_VERSION = 1
+# Raw bytes per province shard (``shards.cut_stable``'s target). Fixed, not derived from the
+# index's size: a size that followed the data would move every boundary at every change.
+PROVINCE_SHARD_BYTES = 48_000
+
+
+# --- step 1: a county's part (in the county's task) ---------------------------------------------
+
+def county_part(county: County, listed: pd.DataFrame) -> dict[str, Any]:
+    """The county's share of the province search, from the rows its own search holds.
+
+    Numbers (person, village, batch, township) are the county's own; the merge offsets them.
+    JSON-able; ``write_part`` stores it beside the county's other cached task results.
+    """
+    tables = Tables.from_public(listed, county, {})
+    persons = persons_of(listed, tables)
+    towns, villages = _towns_villages(persons, tables, county, {})
+    rows = [json.loads(p) for p in persons.payload]
+    postings = postings_of(persons)
+    return {
+        "v": PART_VERSION,
+        "county": county.name,
+        "records": len(listed),
+        "towns": towns,  # [name, code, first person, end, url]
+        "villages": villages,  # [town, village, url]
+        "batches": [list(b) for b in tables.batches],  # [batch id, program, url suffix, paid on]
+        "rows": rows,  # [name, id, village, [batch, row, amount, …], {n: [status, paid on]}?]
+        "postings": [[term, [x for pair in plist for x in pair]] for term, plist in postings],
+    }
+
+
+def write_part(path: Path, part: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(compact_json(part), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_part(path: Path) -> dict[str, Any]:
+    part: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    if part.get("v") != PART_VERSION:
+        raise ValueError(f"{path}: search part version {part.get('v')}, expected {PART_VERSION}")
+    return part
+
+
+# --- step 2: the merge ------------------------------------------------------------------------
+
+@dataclass
+class _Province:
+    """Every county's persons under province numbers (what the shard encoder reads)."""
+
+    block: int
+    refs: dict[int, str] = field(default_factory=dict)
+    rows: dict[int, list[Any]] = field(default_factory=dict)
+    row_len: dict[int, int] = field(default_factory=dict)
+    digest: dict[int, bytes] = field(default_factory=dict)  # a person's row with its tables
+    villages: list[list[list[Any]]] = field(default_factory=list)  # per county, province town numbers
+    batches: list[list[list[Any]]] = field(default_factory=list)  # per county, batch ids local
+
+    def county_of(self, pid: int) -> int:
+        return pid // self.block
+
+
+@dataclass
+class ProvinceSearch:
+    summary: SearchSummary
+    reused: int
+    built: int
+    # shard key → [path under OUT, sha256 hex, bytes]: what the next build may take from this one
+    shards: dict[str, list[Any]]
+
+
+def write_province_search(province: Province, out: Path, parts: list[Path], counties: list[County] | None = None,
+                          previous: dict[str, list[Any]] | None = None,
+                          previous_out: Path | None = None) -> ProvinceSearch:
+    """Write ``out/search/`` from the counties' parts (in the province's order).
+
+    `previous` (the last build's ``ProvinceSearch.shards``) and `previous_out` (its tree)
+    let unchanged shards be taken over instead of built again.
+    """
+    started = time.perf_counter()
+    counties = counties or [load_county(c.data_dir) for c in province.counties]
+    loaded = [read_part(p) for p in parts]
+    merged, prefix = province_county(province, counties)
+    prov, towns = _number(province, loaded)
+    postings = _merge_postings(loaded, prov.block)
+    shards = list(cut_stable(postings, prov.refs, prov.row_len, PROVINCE_SHARD_BYTES))
+    search_dir = Path(out) / SEARCH_DIR
+    shard_root = search_dir / SHARD_DIR
+    staging = shard_root / "tmp"
+    shutil.rmtree(shard_root, ignore_errors=True)
+    staging.mkdir(parents=True)
+    keys = [_shard_key(s, prov) for s in shards]
+    taken = _take_previous(keys, previous or {}, previous_out, staging)
+    todo = [n for n in range(len(shards)) if n not in taken]
+    written = write_shards([shards[n] for n in todo], prov, staging, encode=_encode,
+                           names=[shard_name(n) for n in todo], measure_gzip=False)
+    done: dict[int, tuple[bytes, int]] = {n: (d, raw) for n, (d, raw, _) in zip(todo, written, strict=True)}
+    done.update(taken)
+    digest = hashlib.sha256()
+    boundaries: list[object] = []
+    previous_last = ""
+    for n, shard in enumerate(shards):
+        digest.update(done[n][0])
+        boundaries.append(boundary(previous_last, shard.first, n == 0))
+        previous_last = shard.terms[-1][0]
+    version = letters(digest.hexdigest()[:12])
+    staging.rename(shard_root / version)
+    shard_dir = f"{SHARD_DIR}/{version}/"
+    records = sum(int(p["records"]) for p in loaded)
+    manifest = _manifest(boundaries, shard_dir, _PidBound(len(loaded) * prov.block), None,  # type: ignore[arg-type]
+                         merged, records, towns, None)
+    data = (compact_json(manifest) + "\n").encode()
+    (search_dir / MANIFEST).write_bytes(data)
+    for name in ASSET_FILES:
+        from generator.core.paths import SEARCH_ASSETS_DIR
+
+        shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
+    page = search_dir / "index.html"
+    page.write_text(_page(merged), encoding="utf-8")
+    if inline_client(page, manifest):
+        from generator.site.critical_css import inline_critical_css
+
+        tags, classes = client_creates()
+        inline_critical_css(page, keep_whole={"search.css"}, extra_tags=tags, extra_classes={*classes, "yk-elder"})
+    raw_sizes = [done[n][1] for n in range(len(shards))]
+    summary = SearchSummary(
+        records=records, persons=len(prov.refs), terms=sum(len(s.terms) for s in shards),
+        postings=sum(len(p) for s in shards for _, p in s.terms), shards=len(shards),
+        shard_bytes=sum(raw_sizes), shard_gzip_bytes=0, max_shard_gzip_bytes=0,
+        manifest_bytes=len(data), manifest_gzip_bytes=0, seconds=time.perf_counter() - started,
+        files=[f"{SEARCH_DIR}/{MANIFEST}", *(f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}" for n in range(len(shards)))],
+    )
+    recorded = {keys[n]: [f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}", done[n][0].hex(), done[n][1]]
+                for n in range(len(shards))}
+    log.info("全省搜索：%d 条记录，%d 人，%d 个分片（沿用 %d 个，新建 %d 个），用时 %.1f 秒",
+             records, len(prov.refs), len(shards), len(taken), len(todo), summary.seconds)
+    return ProvinceSearch(summary, reused=len(taken), built=len(todo), shards=recorded)
+
+
+class _PidBound:
+    """The manifest's ``persons``: the client's upper bound of person numbers."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _number(province: Province, parts: list[dict[str, Any]]) -> tuple[_Province, list[list[object]]]:
+    """Province person numbers (a block per county: a power of two with room to grow, so a
+    county's change renumbers no other county) and the manifest's townships."""
+    biggest = max((len(p["rows"]) for p in parts), default=0)
+    prov = _Province(block=1 << max(10, biggest.bit_length() + 1))
+    towns: list[list[object]] = []
+    for c, (entry, part) in enumerate(zip(province.counties, parts, strict=True)):
+        base, town_base = c * prov.block, len(towns)
+        for name, code, lo, hi, url in part["towns"]:
+            towns.append([part["county"] + name, code, base + lo, base + hi, f"{entry.code}/{url}"])
+        villages = [[town_base + t, v, f"{entry.code}/{url}"] for t, v, url in part["villages"]]
+        batches = part["batches"]
+        prov.villages.append(villages)
+        prov.batches.append(batches)
+        for local, row in enumerate(part["rows"]):
+            pid = base + local
+            prov.refs[pid] = np.base_repr(pid, 36).lower()
+            prov.rows[pid] = row
+            text = compact_json(row)
+            prov.row_len[pid] = len(text.encode())
+            h = hashlib.sha256(text.encode())
+            h.update(compact_json(villages[row[2]]).encode())
+            for bi in sorted(set(row[3][0::3])):
+                h.update(compact_json(batches[bi]).encode())
+            prov.digest[pid] = h.digest()
+    return prov, towns
+
+
+def _merge_postings(parts: list[dict[str, Any]], block: int) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """Every county's sorted postings merged in term order; a term's persons in county order."""
+    def stream(c: int, postings: list[list[Any]]) -> Iterator[tuple[bytes, int, str, list[int]]]:
+        for term, flat in postings:
+            yield js_sort_key(term), c, term, flat
+
+    streams = [stream(c, part["postings"]) for c, part in enumerate(parts)]
+    current: tuple[bytes, str] | None = None
+    plist: list[tuple[int, int]] = []
+    for key, c, term, flat in heapq.merge(*streams):
+        if current is not None and key != current[0]:
+            yield current[1], plist
+            plist = []
+        current = (key, term)
+        base = c * block
+        plist.extend((base + flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
+    if current is not None:
+        yield current[1], plist
+
+
+def _shard_key(shard: Shard, prov: _Province) -> str:
+    """Everything a shard's bytes depend on: its postings, its persons' numbers, rows and tables."""
+    h = hashlib.sha256(f"{PART_VERSION}\0{prov.block}\0".encode())
+    pids: set[int] = set()
+    for term, plist in shard.terms:
+        h.update(term.encode() + b"\0" + np.asarray(plist, dtype=np.int64).tobytes())
+        pids.update(pid for pid, _ in plist)
+    for pid in sorted(pids):
+        h.update(prov.digest[pid])
+    return h.hexdigest()
+
+
+def _take_previous(keys: list[str], previous: dict[str, list[Any]], previous_out: Path | None,
+                   staging: Path) -> dict[int, tuple[bytes, int]]:
+    """Shards whose key the last build wrote and whose file still has the recorded bytes:
+    linked into `staging` under their new name. → {ordinal: (sha256, bytes)}."""
+    taken: dict[int, tuple[bytes, int]] = {}
+    if previous_out is None:
+        return taken
+    for n, key in enumerate(keys):
+        known = previous.get(key)
+        if not known:
+            continue
+        old = previous_out / str(known[0])
+        try:
+            with old.open("rb") as fh:
+                if hashlib.file_digest(fh, "sha256").hexdigest() != known[1]:
+                    continue
+            target = staging / shard_name(n)
+            try:
+                os.link(old, target)
+            except OSError:
+                shutil.copyfile(old, target)
+        except OSError:
+            continue
+        taken[n] = (bytes.fromhex(str(known[1])), int(known[2]))
+    return taken
+
+
+def _encode(shard: Shard, prov: _Province) -> bytes:
+    """A shard's bytes: the lunr index and its persons' rows, renumbered to the shard's own
+    ``villages`` and ``batches`` tables (the manifest lists neither)."""
+    documents = shard_documents(shard)
+    index = lunr_index_json(documents, prov.refs)
+    vmap: dict[tuple[int, int], int] = {}
+    bmap: dict[tuple[int, int], int] = {}
+    villages: list[list[Any]] = []
+    batches: list[list[Any]] = []
+    docs = []
+    for pid in sorted(documents):
+        c = prov.county_of(pid)
+        row = list(prov.rows[pid])
+        key = (c, row[2])
+        if key not in vmap:
+            vmap[key] = len(villages)
+            villages.append(prov.villages[c][row[2]])
+        row[2] = vmap[key]
+        flat = list(row[3])
+        for i in range(0, len(flat), 3):
+            bkey = (c, flat[i])
+            if bkey not in bmap:
+                bmap[bkey] = len(batches)
+                batches.append(prov.batches[c][flat[i]])
+            flat[i] = bmap[bkey]
+        row[3] = flat
+        docs.append(f'"{prov.refs[pid]}":{compact_json(row)}')
+    return (f'{{"v":1,"index":{index},"docs":{{{",".join(docs)}}},'
+            f'"villages":{compact_json(villages)},"batches":{compact_json(batches)}}}\n').encode()
 
 
 def province_county(province: Province, counties: list[County]) -> tuple[County, dict[str, str]]:
@@ -34,25 +348,6 @@ def province_county(province: Province, counties: list[County]) -> tuple[County,
                     title=f"{province.name}惠民惠农财政补贴资金“一卡通”公开平台", supervision_phone="",
                     townships=tuple(townships), departments={}, programs=programs, routing={})
     return merged, prefix
-
-
-def write_province_search(province: Province, out: Path, listed: list[Path],
-                          counties: list[County] | None = None) -> SearchSummary:
-    """`listed`: each county's search rows (parquet, from its task); `counties`: their models
-    (read from the data trees unless given)."""
-    counties = counties or [load_county(c.data_dir) for c in province.counties]
-    merged, prefix = province_county(province, counties)
-    frames = []
-    for entry, county, path in zip(province.counties, counties, listed, strict=True):
-        frame = pd.read_parquet(path)
-        frame["township"] = county.name + frame["township"].astype(str)
-        frame["batch_id"] = f"{entry.code}/" + frame["batch_id"].astype(str)
-        frames.append(frame)
-    public = pd.concat(frames, ignore_index=True)
-    page = out / "search" / "index.html"
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(_page(merged), encoding="utf-8")
-    return build_search_index(public, merged, out, url_prefix=prefix, shard_tables=True)
 
 
 def _page(county: County) -> str:

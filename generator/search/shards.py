@@ -11,10 +11,12 @@ import hashlib
 import json
 import logging
 import multiprocessing as mp
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import lunr.builder
 import numpy as np
@@ -27,6 +29,14 @@ log = logging.getLogger(__name__)
 
 
 LUNR_VERSION = "2.3.9"
+
+
+class _Builder(lunr.builder.Builder):  # type: ignore[misc]
+    """lunr's builder without the token set: ``Index.serialize`` does not write it (lunr.js
+    rebuilds it on load), and building it was a tenth of a shard's time."""
+
+    def _create_token_set(self) -> None:
+        self.token_set = lunr.builder.TokenSet()
 
 
 @dataclass
@@ -120,27 +130,42 @@ def shard_json(shard: Shard, persons: Persons) -> bytes:
     - field vectors that are empty (a person with no term of that field here) are left out:
       lunr.js reads a vector only for a field a query matched. About 10% of a shard.
     """
-    documents: dict[int, tuple[list[str], list[str], list[str]]] = {}
+    documents = shard_documents(shard)
+    index = lunr_index_json(documents, persons.refs)
+    if persons.local_tables is not None:
+        return f'{{"v":1,"index":{index},{_local_docs(sorted(documents), persons)}}}\n'.encode()
+    docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in sorted(documents))
+    return f'{{"v":1,"index":{index},"docs":{{{docs}}}}}\n'.encode()
+
+
+Documents = dict[int, tuple[list[str], list[str], list[str]]]
+
+
+def shard_documents(shard: Shard) -> Documents:
+    """Person → its terms in this shard, per field (``FIELDS``)."""
+    documents: Documents = {}
     for term, plist in shard.terms:
         for pid, fi in plist:
             documents.setdefault(pid, ([], [], []))[fi].append(term)
-    builder = lunr.builder.Builder()
+    return documents
+
+
+def lunr_index_json(documents: Documents, refs: Sequence[str] | Mapping[int, str]) -> str:
+    """The serialized lunr index (JSON) over `documents`; `refs[pid]` is a person's ref."""
+    builder = _Builder()
     builder.pipeline.reset()
     builder.search_pipeline.reset()
     builder.ref("id")
     for name in FIELDS:
         builder.field(name)
     for pid in sorted(documents):
-        builder.add({"id": persons.refs[pid], **dict(zip(FIELDS, documents[pid], strict=True))})
+        builder.add({"id": refs[pid], **dict(zip(FIELDS, documents[pid], strict=True))})
     index = builder.build().serialize()
     index["invertedIndex"].sort(key=lambda entry: js_sort_key(entry[0]))
     index["fieldVectors"] = [vector for vector in index["fieldVectors"] if vector[1]]
     if index["version"] != LUNR_VERSION:
         raise RuntimeError(f"lunr package writes {index['version']}, the client's lunr.js is {LUNR_VERSION}")
-    if persons.local_tables is not None:
-        return f'{{"v":1,"index":{compact_json(index)},{_local_docs(sorted(documents), persons)}}}\n'.encode()
-    docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in sorted(documents))
-    return f'{{"v":1,"index":{compact_json(index)},"docs":{{{docs}}}}}\n'.encode()
+    return compact_json(index)
 
 
 def _local_docs(pids: list[int], persons: Persons) -> str:
@@ -164,46 +189,62 @@ def _local_docs(pids: list[int], persons: Persons) -> str:
 
 
 
-def write_shards(shards: list[Shard], persons: Persons, staging: Path) -> list[tuple[bytes, int, int]]:
-    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes), in order.
+Encoder = Callable[[Shard, Any], bytes]
+
+
+def write_shards(shards: list[Shard], persons: Any, staging: Path, encode: Encoder | None = None,
+                 names: list[str] | None = None, measure_gzip: bool = True) -> list[tuple[bytes, int, int]]:
+    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes or 0), in order.
+
+    `encode(shard, persons)` makes a shard's bytes (default ``shard_json``); `names` are the
+    file names (default the ordinals ``shard_name(n)``).
 
     lunr.py builds about 200 shards a second; a big county's thousands are built by forked
     workers (one per core, up to 4). Each worker adopts the shards and persons once, through
     the pool's initializer: with the fork start method they are inherited, never pickled.
     """
+    job = _Job(shards, persons, staging, encode or shard_json, names or [shard_name(n) for n in range(len(shards))],
+               measure_gzip)
     workers = worker_count()
     if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
+        return [job.write(n) for n in range(len(shards))]
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_adopt,
-                             initargs=(shards, persons, staging)) as pool:
+                             initargs=(job,)) as pool:
         done = [row for part in pool.map(_write_every, [(i, workers) for i in range(workers)]) for row in part]
     return [row[1:] for row in sorted(done)]
 
 
+@dataclass
+class _Job:
+    shards: list[Shard]
+    persons: Any
+    staging: Path
+    encode: Encoder
+    names: list[str]
+    measure_gzip: bool
+
+    def write(self, n: int) -> tuple[bytes, int, int]:
+        data = self.encode(self.shards[n], self.persons)
+        (self.staging / self.names[n]).write_bytes(data)
+        return hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data)) if self.measure_gzip else 0
+
+
 class _Worker:
-    """What one forked worker process writes from (set once by the pool's initializer)."""
+    """What one forked worker process writes (set once by the pool's initializer)."""
 
-    shards: list[Shard] = []
-    persons: Persons | None = None
-    staging: Path = Path()
+    job: _Job | None = None
 
 
-def _adopt(shards: list[Shard], persons: Persons, staging: Path) -> None:
-    _Worker.shards, _Worker.persons, _Worker.staging = shards, persons, staging
+def _adopt(job: _Job) -> None:
+    _Worker.job = job
 
 
-def _write_every(job: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
+def _write_every(step_of: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
     """In a worker: every `step`-th shard from `start`."""
-    start, step = job
-    shards, persons = _Worker.shards, _Worker.persons
-    assert persons is not None
-    return [(n, *_write_shard(n, shards[n], persons, _Worker.staging)) for n in range(start, len(shards), step)]
-
-
-def _write_shard(n: int, shard: Shard, persons: Persons, staging: Path) -> tuple[bytes, int, int]:
-    data = shard_json(shard, persons)
-    (staging / shard_name(n)).write_bytes(data)
-    return hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data))
+    start, step = step_of
+    job = _Worker.job
+    assert job is not None
+    return [(n, *job.write(n)) for n in range(start, len(job.shards), step)]
 
 
 def shard_name(n: int) -> str:
@@ -248,3 +289,75 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+
+
+def posting_cost(ref: str, payload_len: int, first_in_shard: bool) -> int:
+    """Raw bytes a posting adds to a shard (lunr's entry, and the person's row the first time)."""
+    return 2 * len(ref) + 24 + ((payload_len + len(ref) + 4) if first_in_shard else 0)
+
+
+def term_cost(term: str) -> int:
+    return len(term.encode()) * 2 + 40
+
+
+def cut_stable(postings: Iterable[tuple[str, list[tuple[int, int]]]], refs: Mapping[int, str],
+               payload_len: Mapping[int, int], target: int) -> Iterator[Shard]:
+    """Cut sorted postings into shards whose boundaries depend only on nearby content.
+
+    ``cut_shards`` cuts where the running size reaches the target, so one posting more near
+    the start moves every later boundary and every shard changes. Here (content-defined
+    chunking) a shard ends, once it holds at least half the target, before a term whose
+    hash picks it (about one term in ``target // 1000``), or when it would pass 1.5 × the
+    target; a hot term (a common character) splits the same way at persons its hash picks.
+    A change then alters the shards around it and the boundaries resynchronise after it, so
+    an incremental build (the province search) rebuilds only those shards. Person numbers
+    must be stable too (``refs``: the province numbers persons in a block per county).
+    Masked names' keys (``pinyin_keys.masked_key``) sort last and get shards of their own,
+    a quarter of the size, as in ``cut_shards``.
+    """
+    current: list[tuple[str, list[tuple[int, int]]]] = []
+    seen: set[int] = set()
+    size = 0
+    masked = False
+    low, high, every = _stable_limits(target)
+
+    def cost(pid: int) -> int:
+        return posting_cost(refs[pid], payload_len[pid], pid not in seen)
+
+    for term, plist in postings:
+        if not masked and term.startswith(MASKED_MARK):
+            masked = True
+            low, high, every = _stable_limits(max(2_000, target // 4))
+            if current:
+                yield Shard(_first(current), current)
+                current, seen, size = [], set(), 0
+        if current and size >= low and zlib.crc32(term.encode()) % every == 0:
+            yield Shard(_first(current), current)
+            current, seen, size = [], set(), 0
+        elif current:
+            whole = sum(cost(pid) for pid, _ in plist)
+            if size + whole > high and whole <= high // 4:
+                yield Shard(_first(current), current)
+                current, seen, size = [], set(), 0
+        size += term_cost(term)
+        chunk: list[tuple[int, int]] = []
+        for pid, fi in plist:
+            c = cost(pid)
+            split = chunk and size >= low and zlib.crc32(f"{term}\0{pid}".encode()) % (4 * every) == 0
+            if (split or size + c > high) and (chunk or current):
+                if chunk:
+                    current.append((term, chunk))
+                yield Shard(_first(current), current)
+                current, chunk, seen = [], [], set()
+                size = term_cost(term)
+                c = cost(pid)
+            chunk.append((pid, fi))
+            seen.add(pid)
+            size += c
+        current.append((term, chunk))
+    if current:
+        yield Shard(_first(current), current)
+
+
+def _stable_limits(target: int) -> tuple[int, int, int]:
+    return target // 2, target * 3 // 2, max(2, target // 1000)
