@@ -170,10 +170,14 @@ def test_sync_and_local_cluster_give_the_same_bytes(province_dir: Path, built: t
 
 
 @pytest.mark.slow
-def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
+def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, Path], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     shutil.copytree(built[0], data)
     copy_build(built[1].parent, tmp_path)
+    before = tree_digest(out)
+    monkeypatch.setattr("generator.province.search.PROVINCE_SHARD_BYTES", 3_000)  # many shards, as in a real province
+    build_province(data, out, as_of=AS_OF)
     before = tree_digest(out)
     again = build_province(data, out, as_of=AS_OF)
     assert again.rebuilt == [] and tree_digest(out) == before
@@ -188,6 +192,20 @@ def test_changing_one_county_rebuilds_only_that_county(built: tuple[Path, Path, 
         if county.code != changed.code:
             mine = {k: v for k, v in after.items() if k.startswith(county.code + "/")}
             assert mine == {k: v for k, v in before.items() if k.startswith(county.code + "/")}
+            # kept: the same tree in the store, not a copy
+            assert os.readlink(out / county.code) == os.readlink(built[1] / county.code)
+    # the province search took the shards the change did not touch, and its bytes are a cold build's
+    assert third.search_reused > third.search_built > 0
+    fresh = tmp_path / "fresh"
+    shutil.copytree(data, fresh / "data")
+    build_province(fresh / "data", fresh / "out", as_of=AS_OF)
+    assert after == tree_digest(fresh / "out")
+    # the changed county's previous tree is removed by the next build, while its tasks run
+    store = tmp_path / ".out.counties"
+    assert len([p for p in store.iterdir() if p.name.startswith(changed.code)]) == 2
+    build_province(data, out, as_of=AS_OF)
+    assert sorted(p.name for p in store.iterdir()) == sorted(os.readlink(out / c.code).rpartition("/")[2]
+                                                             for c in load_province(data).counties)
 
 
 @pytest.mark.slow

@@ -422,3 +422,42 @@ def test_client_cuts_pinyin_into_syllables(typed: str, splits: list[list[str]]) 
     found = json.loads(done.stdout)
     assert found[: len(splits)] == splits
     assert all("".join(s) == typed for s in found)
+
+
+def _stable_postings(seed: int) -> list[tuple[str, list[tuple[int, int]]]]:
+    import random
+
+    from generator.search.model import js_sort_key
+
+    rng = random.Random(seed)
+    terms = sorted({"".join(rng.choice("abcdefgh") for _ in range(6)) for _ in range(3000)}, key=js_sort_key)
+    postings = [(t, sorted({(rng.randrange(4000), rng.randrange(3)) for _ in range(rng.randint(1, 4))}))
+                for t in terms]
+    hot = len(postings) // 2  # a common character: thousands of persons under one term
+    postings[hot] = (postings[hot][0], [(pid, 2) for pid in range(0, 4000, 2)])
+    return postings
+
+
+def test_stable_cut_changes_only_the_shards_around_a_change() -> None:
+    """A province rebuild reuses every shard whose postings did not change: one person more
+    must move only the shards around it, not every boundary after it (as a running size would)."""
+    from generator.search.shards import cut_stable, shard_name
+
+    postings = _stable_postings(3)
+    refs = {pid: shard_name(pid)[:-5] for pid in range(4001)}
+    lengths = dict.fromkeys(range(4001), 80)
+
+    def shards_of(plist: list[tuple[str, list[tuple[int, int]]]]) -> list[tuple[object, ...]]:
+        cut = list(cut_stable(plist, refs, lengths, 12_000))
+        flat = [(term, p) for s in cut for term, ps in s.terms for p in ps]
+        assert flat == [(term, p) for term, ps in plist for p in ps]  # every posting once, in order
+        return [tuple((term, tuple(ps)) for term, ps in s.terms) for s in cut]
+
+    before = shards_of(postings)
+    assert len(before) > 40
+    moved = []
+    for where in [*range(3, len(postings), 197), len(postings) // 2]:  # ordinary terms, and the hot one
+        changed = [(t, list(ps)) for t, ps in postings]
+        changed[where][1].extend([(3999, 1), (4000, 0)])
+        moved.append(len(set(shards_of(changed)) - set(before)))
+    assert max(moved) <= 4 and sum(moved) / len(moved) <= 2, moved  # a running size moved up to 47

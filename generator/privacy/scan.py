@@ -69,11 +69,13 @@ class Finding:
         return f"{self.path}:{self.line}: {self.what}"
 
 
-def scan_site(site_dir: Path, sensitive: set[str] | None = None) -> list[Finding]:
+def scan_site(site_dir: Path, sensitive: set[str] | None = None, skip: set[Path] | None = None) -> list[Finding]:
     """Scan every file under `site_dir`; with `sensitive` (``ingest.load.input_values``), also
-    for the input's exact values."""
+    for the input's exact values. `skip`: files whose bytes a scan already passed (the
+    caller checked them against the digest recorded then), e.g. search shards a province
+    rebuild took from the last build."""
     sensitive = sensitive or set()
-    files = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
+    files = sorted(p for p in Path(site_dir).rglob("*") if p.is_file() and (not skip or p not in skip))
     workers = worker_count()
     if len(files) < 500 or workers < 2 or "fork" not in mp.get_all_start_methods():
         findings = _scan_files(files, sensitive)

@@ -33,6 +33,7 @@ import logging
 import os
 import resource
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -157,6 +158,10 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     with clock.phase("state"):
         previous, previous_search = _read_state(state_dir)
         version = code_version(key)
+        # trees the last build superseded (a changed county's previous tree) are removed
+        # while the county tasks run, not on the swap's path
+        cleaner = threading.Thread(target=_remove_all, args=(_retire(store, _trees(previous)),), daemon=True)
+        cleaner.start()
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
     shared = out.parent / f".{out.name}.shared-{os.getpid()}"
     for path in (staging, shared):
@@ -190,7 +195,7 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     searched = write_province_search(province, shared, [Path(r["part"]) for r in results],
                                                      previous=previous_search, previous_out=out)
                 with clock.phase("leak scan (portal, search)"):
-                    _scan_shared(shared)
+                    _scan_shared(shared, searched.taken)
                 with clock.phase("cross-county checks (after the search)"):
                     tables, summary.timings["cross-county checks"] = checking.result()
         summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
@@ -207,11 +212,11 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
             swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        _prune_store(store, {r.get("tree", "") for r in results if not r.get("error")} - _trees(previous),
-                     keep=_trees(previous))
+        _remove_all([store / t for t in {r.get("tree", "") for r in results if r.get("tree")} - _trees(previous)])
         raise
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+        cleaner.join()
     from generator.publish.ledger import write_text_atomic
 
     with clock.phase("ledgers, state, report"):
@@ -220,7 +225,6 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                 write_text_atomic(Path(path), text)
             (summary.rebuilt if r["rebuilt"] else summary.kept).append(r["code"])
         _write_state(state_dir, results, searched.shards)
-        _prune_store(store, set(), keep={r["tree"] for r in results})
         if audit_out is not None:
             checks.write_report(tables, audit_out, province.name, summary.records)
     summary.seconds = time.perf_counter() - started
@@ -238,11 +242,23 @@ def _trees(state: dict[str, dict[str, str]]) -> set[str]:
     return {f"{code}-{entry['output'][:16]}" for code, entry in state.items() if entry.get("output")}
 
 
-def _prune_store(store: Path, remove: set[str], keep: set[str]) -> None:
-    """Remove the store's trees in `remove`, or (with `remove` empty) every tree not in `keep`."""
-    for entry in sorted(store.iterdir()) if store.is_dir() else []:
-        if (entry.name in remove if remove else entry.name not in keep):
-            shutil.rmtree(entry, ignore_errors=True)
+def _retire(store: Path, live: set[str]) -> list[Path]:
+    """Rename every tree of the store that OUT does not link to (superseded, or left by a
+    build that failed) out of the way; → the directories to remove."""
+    doomed = []
+    for entry in sorted(store.iterdir()):
+        if entry.name.startswith(".trash-"):
+            doomed.append(entry)
+        elif entry.name not in live:
+            trash = store / f".trash-{entry.name}-{os.getpid()}"
+            entry.rename(trash)
+            doomed.append(trash)
+    return doomed
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _cross_county_checks(ex: Any, digests: list[Path]) -> tuple[dict[str, Any], tuple[float, float]]:
@@ -253,13 +269,14 @@ def _cross_county_checks(ex: Any, digests: list[Path]) -> tuple[dict[str, Any], 
     return tables, (time.perf_counter() - wall, time.thread_time() - cpu)
 
 
-def _scan_shared(shared: Path) -> None:
+def _scan_shared(shared: Path, taken: set[Path]) -> None:
     """The leak scan over what the province step wrote (portal, search). Each county's tree
     was scanned by its own build (with that county's input values) or, kept, is the tree a
-    scan passed: same content digest (``county_task``) — so every byte of OUT is scanned."""
+    scan passed: same content digest (``county_task``); so are the search shards taken from
+    the last build (same sha256 as recorded then) — so every byte of OUT is scanned."""
     from generator.privacy.scan import scan_site
 
-    leaks = scan_site(shared)
+    leaks = scan_site(shared, skip=taken)
     if leaks:
         raise LeakFound([str(f) for f in leaks])
 

@@ -66,7 +66,7 @@ from generator.search.shards import (
 
 log = logging.getLogger(__name__)
 
-PART_VERSION = 1
+PART_VERSION = 2
 # Raw bytes per province shard (``shards.cut_stable``'s target). Fixed, not derived from the
 # index's size: a size that followed the data would move every boundary at every change.
 PROVINCE_SHARD_BYTES = 48_000
@@ -85,6 +85,15 @@ def county_part(county: County, listed: pd.DataFrame) -> dict[str, Any]:
     towns, villages = _towns_villages(persons, tables, county, {})
     rows = [json.loads(p) for p in persons.payload]
     postings = postings_of(persons)
+    village_text = [compact_json(v).encode() for v in villages]
+    batch_text = [compact_json(list(b)).encode() for b in tables.batches]
+    digests = []
+    for payload, row in zip(persons.payload, rows, strict=True):  # a person's row with the table rows it names
+        h = hashlib.sha256(payload.encode())
+        h.update(village_text[row[2]])
+        for bi in sorted(set(row[3][0::3])):
+            h.update(batch_text[bi])
+        digests.append(h.hexdigest()[:32])
     return {
         "v": PART_VERSION,
         "county": county.name,
@@ -93,6 +102,8 @@ def county_part(county: County, listed: pd.DataFrame) -> dict[str, Any]:
         "villages": villages,  # [town, village, url]
         "batches": [list(b) for b in tables.batches],  # [batch id, program, url suffix, paid on]
         "rows": rows,  # [name, id, village, [batch, row, amount, …], {n: [status, paid on]}?]
+        "lengths": [len(p.encode()) for p in persons.payload],  # bytes of each row's JSON
+        "digests": digests,
         "postings": [[term, [x for pair in plist for x in pair]] for term, plist in postings],
     }
 
@@ -135,6 +146,8 @@ class ProvinceSearch:
     built: int
     # shard key → [path under OUT, sha256 hex, bytes]: what the next build may take from this one
     shards: dict[str, list[Any]]
+    # the files taken from the last build (their bytes are the ones its scan passed)
+    taken: set[Path] = field(default_factory=set)
 
 
 def write_province_search(province: Province, out: Path, parts: list[Path], counties: list[County] | None = None,
@@ -202,7 +215,9 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
                 for n in range(len(shards))}
     log.info("全省搜索：%d 条记录，%d 人，%d 个分片（沿用 %d 个，新建 %d 个），用时 %.1f 秒",
              records, len(prov.refs), len(shards), len(taken), len(todo), summary.seconds)
-    return ProvinceSearch(summary, reused=len(taken), built=len(todo), shards=recorded)
+    final = shard_root / version
+    return ProvinceSearch(summary, reused=len(taken), built=len(todo), shards=recorded,
+                          taken={final / shard_name(n) for n in taken})
 
 
 class _PidBound:
@@ -229,17 +244,16 @@ def _number(province: Province, parts: list[dict[str, Any]]) -> tuple[_Province,
         batches = part["batches"]
         prov.villages.append(villages)
         prov.batches.append(batches)
-        for local, row in enumerate(part["rows"]):
+        # a person's digest covers its row and table rows as the county numbers them; the
+        # county's place in the province (first township number, code) is added here
+        where = f"{entry.code}\0{town_base}\0".encode()
+        for local, (row, length, digest) in enumerate(zip(part["rows"], part["lengths"], part["digests"],
+                                                          strict=True)):
             pid = base + local
             prov.refs[pid] = np.base_repr(pid, 36).lower()
             prov.rows[pid] = row
-            text = compact_json(row)
-            prov.row_len[pid] = len(text.encode())
-            h = hashlib.sha256(text.encode())
-            h.update(compact_json(villages[row[2]]).encode())
-            for bi in sorted(set(row[3][0::3])):
-                h.update(compact_json(batches[bi]).encode())
-            prov.digest[pid] = h.digest()
+            prov.row_len[pid] = length
+            prov.digest[pid] = where + digest.encode()
     return prov, towns
 
 

@@ -334,7 +334,7 @@ def cut_stable(postings: Iterable[tuple[str, list[tuple[int, int]]]], refs: Mapp
         if current and size >= low and zlib.crc32(term.encode()) % every == 0:
             yield Shard(_first(current), current)
             current, seen, size = [], set(), 0
-        elif current:
+        elif current and size > high - high // 4:  # else no term that may move whole passes `high`
             whole = sum(cost(pid) for pid, _ in plist)
             if size + whole > high and whole <= high // 4:
                 yield Shard(_first(current), current)
