@@ -346,3 +346,13 @@ def test_local_executor_runs_n_worker_processes_of_one_thread_each() -> None:
         assert sorted(ex.client.nthreads().values()) == [1, 1]
         pids = {pid for pid, _, workers in ex.client.run(probe).values() if workers == 1}
         assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_the_last_county_builds_may_fork_into_the_cores_the_others_left() -> None:
+    from generator.province.build import task_shares
+
+    assert task_shares(8, 2, 2) == [1] * 7 + [2]  # local:2: the last one runs on alone
+    assert task_shares(1, 2, 2) == [2]  # a lone changed county gets every core
+    assert task_shares(3, 1, 2) == [2, 2, 2]  # sync: one at a time, each may fork
+    assert task_shares(5, 4, 8) == [2, 2, 8, 8, 8]
+    assert task_shares(0, 2, 2) == []

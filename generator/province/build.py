@@ -174,10 +174,13 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                      str(state_dir)) for c in province.counties]
             with clock.phase("county tasks (wall)"):
                 results = ex.map(county_task, jobs)  # keep what is unchanged, report the rest
-                todo = [n for n, r in enumerate(results) if r.get("needs_build")]
-                # counties built side by side share the cores; a lone one may fork into all
-                share = max(1, ex.cores // min(len(todo), ex.slots)) if todo else 1
-                for n, built in zip(todo, ex.map(county_task, [(*jobs[n], share) for n in todo]), strict=True):
+                # the biggest counties first, so that the last to finish are small ones
+                todo = sorted((n for n, r in enumerate(results) if r.get("needs_build")),
+                              key=lambda n: (-int(results[n]["size"]), n))
+                shares = task_shares(len(todo), ex.slots, ex.cores)
+                for n, built in zip(todo, ex.map(county_task, [(*jobs[n], share) for n, share in zip(todo, shares,
+                                                                                                     strict=True)]),
+                                    strict=True):
                     built["cpu"] += results[n]["cpu"]
                     results[n] = built
             failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
@@ -231,6 +234,22 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     for line in summary.timing_lines():
         log.info("省级构建用时：%s", line)
     return summary
+
+
+def task_shares(tasks: int, slots: int, cores: int) -> list[int]:
+    """How many processes each county build may fork into, in the order the tasks start.
+
+    Counties built side by side share the cores (one each when there are more counties
+    than workers). The last ``slots - 1`` tasks start while the other workers are finishing
+    their last counties and run on alone after them: they may fork into every core, so the
+    build's tail is not one county on one core while the others idle.
+    """
+    if tasks <= 0:
+        return []
+    if tasks <= slots:
+        return [max(1, cores // tasks)] * tasks
+    tail = slots - 1
+    return [max(1, cores // slots)] * (tasks - tail) + [cores] * tail
 
 
 def county_store(out: Path) -> Path:
@@ -307,7 +326,8 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
         if kept:
             result.update(fingerprint=now, output=previous["output"])
         elif not workers:
-            result.update(needs_build=True, cpu=_cpu_seconds() - cpu)
+            size = sum(p.stat().st_size for p in Path(data_dir).rglob("*") if p.is_file())
+            result.update(needs_build=True, size=size, cpu=_cpu_seconds() - cpu)
             return result
         else:
             from generator.build import build_site

@@ -134,9 +134,24 @@ class _Province:
     digest: dict[int, bytes] = field(default_factory=dict)  # a person's row with its tables
     villages: list[list[list[Any]]] = field(default_factory=list)  # per county, province town numbers
     batches: list[list[list[Any]]] = field(default_factory=list)  # per county, batch ids local
+    _templates: dict[int, tuple[str, int, list[tuple[int, str]], str]] = field(default_factory=dict)
 
     def county_of(self, pid: int) -> int:
         return pid // self.block
+
+    def template(self, pid: int) -> tuple[str, int, list[tuple[int, str]], str]:
+        """A person's display row as JSON text around the numbers a shard renumbers:
+        ``'"ref":[name,id,'``, its village, ``[(batch, ',row,amount'), …]``, ``']'`` or
+        ``',{…}]'`` (one ``compact_json`` per person instead of one per shard it is in)."""
+        found = self._templates.get(pid)
+        if found is None:
+            name, id_shown, village, flat, *extra = self.rows[pid]
+            head = f'"{self.refs[pid]}":[{compact_json(name)},{compact_json(id_shown)},'
+            items = [(int(flat[i]), f",{compact_json(flat[i + 1])},{compact_json(flat[i + 2])}")
+                     for i in range(0, len(flat), 3)]
+            end = "".join(f",{compact_json(e)}" for e in extra) + "]"
+            found = self._templates[pid] = (head, int(village), items, end)
+        return found
 
 
 @dataclass
@@ -328,21 +343,17 @@ def _encode(shard: Shard, prov: _Province) -> bytes:
     docs = []
     for pid in sorted(documents):
         c = prov.county_of(pid)
-        row = list(prov.rows[pid])
-        key = (c, row[2])
-        if key not in vmap:
-            vmap[key] = len(villages)
-            villages.append(prov.villages[c][row[2]])
-        row[2] = vmap[key]
-        flat = list(row[3])
-        for i in range(0, len(flat), 3):
-            bkey = (c, flat[i])
-            if bkey not in bmap:
-                bmap[bkey] = len(batches)
-                batches.append(prov.batches[c][flat[i]])
-            flat[i] = bmap[bkey]
-        row[3] = flat
-        docs.append(f'"{prov.refs[pid]}":{compact_json(row)}')
+        head, village, items, end = prov.template(pid)
+        if (c, village) not in vmap:
+            vmap[c, village] = len(villages)
+            villages.append(prov.villages[c][village])
+        numbered = []
+        for batch, tail in items:
+            if (c, batch) not in bmap:
+                bmap[c, batch] = len(batches)
+                batches.append(prov.batches[c][batch])
+            numbered.append(f"{bmap[c, batch]}{tail}")
+        docs.append(f'{head}{vmap[c, village]},[{",".join(numbered)}]{end}')
     return (f'{{"v":1,"index":{index},"docs":{{{",".join(docs)}}},'
             f'"villages":{compact_json(villages)},"batches":{compact_json(batches)}}}\n').encode()
 
