@@ -169,20 +169,23 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
         path.mkdir()
     results: list[dict[str, Any]] = []
     try:
+        with clock.phase("fingerprints"), ThreadPoolExecutor(2) as pool:  # hashing releases the GIL
+            prints = list(pool.map(lambda c: fingerprint(c.data_dir, as_of, version), province.counties))
+        keep = [_keepable(c.code, now, previous.get(c.code, {}), store, state_dir)
+                for c, now in zip(province.counties, prints, strict=True)]
         with clock.phase("executor"), open_executor(executor) as ex:
+            # the biggest counties first, so that the last to finish are small ones; then the
+            # counties that are kept (their trees checked against the recorded digest)
+            todo = sorted((n for n in range(len(keep)) if not keep[n]),
+                          key=lambda n: (-_data_size(province.counties[n].data_dir), n))
+            order = todo + [n for n in range(len(keep)) if keep[n]]
+            shares = task_shares(len(todo), ex.slots, ex.cores) + [1] * (len(order) - len(todo))
             jobs = [(c.code, str(c.data_dir), str(store), previous.get(c.code, {}), as_of, version, key,
-                     str(state_dir)) for c in province.counties]
+                     str(state_dir), prints[n], keep[n], share)
+                    for n, share in zip(order, shares, strict=True) for c in [province.counties[n]]]
             with clock.phase("county tasks (wall)"):
-                results = ex.map(county_task, jobs)  # keep what is unchanged, report the rest
-                # the biggest counties first, so that the last to finish are small ones
-                todo = sorted((n for n, r in enumerate(results) if r.get("needs_build")),
-                              key=lambda n: (-int(results[n]["size"]), n))
-                shares = task_shares(len(todo), ex.slots, ex.cores)
-                for n, built in zip(todo, ex.map(county_task, [(*jobs[n], share) for n, share in zip(todo, shares,
-                                                                                                     strict=True)]),
-                                    strict=True):
-                    built["cpu"] += results[n]["cpu"]
-                    results[n] = built
+                done = ex.map(county_task, jobs)
+            results = [r for _, r in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
             failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
             if failures:
                 raise CountyFailed(failures)
@@ -234,6 +237,18 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     for line in summary.timing_lines():
         log.info("省级构建用时：%s", line)
     return summary
+
+
+def _keepable(code: str, now: str, previous: dict[str, str], store: Path, state_dir: Path) -> bool:
+    """Same fingerprint as the last build, and its tree and cached task results are there
+    (the task then checks the tree's bytes against the recorded digest)."""
+    stem = state_dir / f"{code}-{now[:20]}"
+    return (now == previous.get("fingerprint") and (store / f"{code}-{previous.get('output', '')[:16]}").is_dir()
+            and Path(f"{stem}.digests.parquet").exists() and Path(f"{stem}.search.json").exists())
+
+
+def _data_size(data_dir: Path) -> int:
+    return sum(p.stat().st_size for p in Path(data_dir).rglob("*") if p.is_file())
 
 
 def task_shares(tasks: int, slots: int, cores: int) -> list[int]:
@@ -301,34 +316,26 @@ def _scan_shared(shared: Path, taken: set[Path]) -> None:
 
 
 def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], as_of: dt.date,
-                version: str, key: bytes, state_dir: str, workers: int = 0) -> dict[str, Any]:
+                version: str, key: bytes, state_dir: str, now: str, keep: bool, workers: int) -> dict[str, Any]:
     """Keep or build one county's site and write its digests; never raises.
 
-    With ``workers=0`` a county that cannot be kept is not built but reported
-    (``needs_build``); the build then runs it again with the processes it may fork
-    (``YIKATONG_WORKERS``): a lone changed county gets every core of the executor.
-
-    Kept: same fingerprint (inputs, code, ``--as-of``) as the last build and its tree in the
-    store still has the content digest recorded when that tree was built and scanned, so
-    nothing changed it since. Built: into a new tree of the store, named by its digest.
-    Everything the province steps need later (digests, search part, the portal's figures)
-    is made here, in parallel with the other counties.
+    `keep`: the county's fingerprint `now` (inputs, code, ``--as-of``) equals the last
+    build's (``_keepable``); it is kept if its tree in the store still has the content digest
+    recorded when that tree was built and scanned, so nothing changed it since. Otherwise it
+    is built, into a new tree of the store named by its digest, forking into up to `workers`
+    processes (``YIKATONG_WORKERS``; ``task_shares``). Everything the province steps need
+    later (digests, search part, the portal's figures) is made here, in parallel with the
+    other counties.
     """
     cpu = _cpu_seconds()
     result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0}
     try:
         state, trees = Path(state_dir), Path(store)
-        now = fingerprint(Path(data_dir), as_of, version)
         digests, part = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.search.json"
         tree = f"{code}-{previous.get('output', '')[:16]}"
-        kept = (now == previous.get("fingerprint") and (trees / tree).is_dir() and digests.exists()
-                and part.exists() and tree_digest(trees / tree) == previous.get("output"))
+        kept = keep and tree_digest(trees / tree) == previous.get("output")
         if kept:
             result.update(fingerprint=now, output=previous["output"])
-        elif not workers:
-            size = sum(p.stat().st_size for p in Path(data_dir).rglob("*") if p.is_file())
-            result.update(needs_build=True, size=size, cpu=_cpu_seconds() - cpu)
-            return result
         else:
             from generator.build import build_site
             from generator.core.county import load_county
@@ -342,7 +349,7 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
             def write_digests(validated: Any) -> None:  # raw numbers stay in this task
                 checks.county_digests(code, validated, key).to_parquet(tmp_digests, index=False)
 
-            with _worker_processes(workers):
+            with _worker_processes(max(1, workers)):
                 built = build_site(Path(data_dir), site, as_of=as_of, record=False, listed_out=tmp_listed,
                                    on_validated=write_digests)
             after = fingerprint(Path(data_dir), as_of, version, overlay=built.pending)
