@@ -35,14 +35,20 @@ class Shard:
     terms: list[tuple[str, list[tuple[int, int]]]]
 
 
-def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: Persons) -> int:
-    """Raw bytes per shard for this county: about the square root of the whole index.
+def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: Persons,
+                       two_level: bool = False) -> int:
+    """Raw bytes per shard for this index: about the square root of the whole index.
 
     A query downloads the manifest (about 4 bytes per shard) plus one to three shards, so
     the sum is smallest when shard size grows like ``sqrt(index size)``. The search bench
     (``make bench``) prints the shard count and sizes; it printed 1,143 shards of about 8 KB
     gzipped at 100,000 records and 3,591 of about 25 KB at 1,000,000 (masked names included).
+
+    With a two-level manifest (``chunks``) boundaries cost ``b·√(C·S)`` per query, not
+    ``b·S``: shards can be much smaller; see ``TWO_LEVEL_TARGET``.
     """
+    if two_level:
+        return TWO_LEVEL_TARGET
     payload = np.array([len(p) for p in persons.payload], dtype=np.int64)
     counts = np.zeros(len(persons), dtype=np.int64)
     for _, plist in postings:
@@ -50,6 +56,10 @@ def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], person
             counts[pid] += 1
     total = int((counts * (payload + 40)).sum())  # every posting as if in its own shard
     return int(min(120_000, max(12_000, 5 * total ** 0.5)))
+
+
+# Raw bytes per shard under a two-level manifest.
+TWO_LEVEL_TARGET = 24_000
 
 
 def cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
