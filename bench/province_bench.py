@@ -1,7 +1,7 @@
 """Province budgets: executors, incremental rebuild, cross-county checks, province search.
 
 ``python -m bench.province_bench [--counties 8] [--records 25000] [--check-records 2000000]
-[--search-counties 80] [--only executors|checks|search]`` (``bench/run.py --only province``)
+[--search-counties 80] [--only executors|checks|search] [--shard-target BYTES] [--chunk K]`` (``bench/run.py --only province``)
 
 1. **executors** — a sample province (N counties × R records), built with ``--executor sync``
    and ``--executor local:2`` from the same starting data, one after the other in one run
@@ -19,7 +19,9 @@
    indexed by the province's own code; then queries (full names, masked names, pinyin,
    initials, each with and without the shown ID digits) run through the real client core
    (``tests/js/check_shards.js``, lunr.js): the bytes one query fetches, gzipped (manifest
-   + shards; budget ≤ 100 KB), and the manifest's parts, for the growth formula.
+   + chunks of a two-level manifest + shards; budget ≤ 100 KB), by kind of query, and the
+   manifest's parts, chunk and shard sizes, for the growth formula. ``--shard-target`` and
+   ``--chunk`` override the index's shard size and chunk length (to tune them).
 """
 
 from __future__ import annotations
@@ -196,28 +198,45 @@ def bench_search(counties: int, records: int, copies_of: int, records_each: int)
     print(f"province search index: {counties} counties, {rows:,} records, {summary.persons:,} persons, "
           f"{summary.shards:,} shards (largest {summary.max_shard_gzip_bytes / 1024:.1f} KB gz), "
           f"built in {time.perf_counter() - t:.0f} s wall, {_cpu() - cpu:.0f} s CPU")
-    search_budget(out, rows, entries, county_models)
+    search_budget(out, rows, paths)
 
 
-def search_budget(out: Path, records: int, entries: list[Any], models: list[Any]) -> None:
+def search_budget(out: Path, records: int, paths: list[Path]) -> None:
+    from generator.search.index import chunk_files, shard_files
+
     search = out / "search"
     manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
     parts = {k: len(gzip.compress(json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode(), 6))
              for k, v in manifest.items()}
     whole = len(gzip.compress((search / "manifest.json").read_bytes(), 6))
-    print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries {parts['shards'] / 1024:.1f} KB "
-          f"({len(manifest['shards']):,} shards), townships {parts['towns'] / 1024:.1f} KB "
-          f"({len(manifest['towns']):,}), the rest {(whole - parts['shards'] - parts['towns']) / 1024:.1f} KB")
-    queries = _queries(out, models)
+    shard_gz = [len(gzip.compress(p.read_bytes(), 6)) for p in shard_files(out)]
+    key = "shards" if "shards" in manifest else "index"
+    print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries ({key}) {parts[key] / 1024:.1f} KB "
+          f"({len(manifest[key]):,} of {len(shard_gz):,} shards), townships {parts['towns'] / 1024:.1f} KB "
+          f"({len(manifest['towns']):,}), the rest {(whole - parts[key] - parts['towns']) / 1024:.1f} KB")
+    print(f"shards: {len(shard_gz):,}, {sum(shard_gz) / 2**20:.1f} MB gz in all, median "
+          f"{np.median(shard_gz) / 1024:.1f} KB, largest {max(shard_gz) / 1024:.1f} KB gz")
+    if key == "index":
+        chunk_gz = [len(gzip.compress(p.read_bytes(), 6)) for p in chunk_files(out)]
+        print(f"chunks: {len(chunk_gz):,} of k = {manifest['chunk']} boundaries, median "
+              f"{np.median(chunk_gz) / 1024:.2f} KB, largest {max(chunk_gz) / 1024:.2f} KB gz")
+    queries = _queries(paths)
     spec = WORK / "search-queries.json"
     spec.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(["node", str(ROOT / "tests" / "js" / "check_shards.js"), str(out), str(spec)],
                           capture_output=True, text=True, check=True, env={**os.environ, "LAZY": "1"})
     result = json.loads(done.stdout)
     sizes = [q["gzipBytes"] for q in result["queries"]]
-    print("| query | kind | shards | found | KB gz (manifest + shards) |\n|---|---|---|---|---|")
+    print("| query | kind | chunks | shards | found | truncated | KB gz: chunks | shards | all (with the manifest) |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+    by_kind: dict[str, list[int]] = {}
     for q, kind in zip(result["queries"], (k for _, k in _KINDS), strict=False):
-        print(f"| {q['q']} | {kind} | {len(q['shards'])} | {q['persons']} | {q['gzipBytes'] / 1024:.1f} |")
+        by_kind.setdefault(kind, []).append(q["gzipBytes"])
+        print(f"| {q['q']} | {kind} | {len(q['chunks'])} | {len(q['shards'])} | {q['persons']} | "
+              f"{'yes' if q['truncated'] else ''} | {q['chunkGzip'] / 1024:.1f} | {q['shardGzip'] / 1024:.1f} | "
+              f"{q['gzipBytes'] / 1024:.1f} |")
+    print("by kind (KB gz, median / worst): " + "; ".join(
+        f"{kind} {np.median(v) / 1024:.1f} / {max(v) / 1024:.1f}" for kind, v in by_kind.items()))
     print(f"province search at {records:,} records: {len(sizes)} queries, median {np.median(sizes) / 1024:.1f} KB, "
           f"worst {max(sizes) / 1024:.1f} KB gz per query (budget ≤ 100 KB); "
           f"every query found someone: {all(q['persons'] > 0 for q in result['queries'])}")
@@ -226,22 +245,17 @@ def search_budget(out: Path, records: int, entries: list[Any], models: list[Any]
 _KINDS: list[tuple[str, str]] = []
 
 
-def _queries(out: Path, models: list[Any]) -> list[dict[str, str]]:
+def _queries(paths: list[Path]) -> list[dict[str, str]]:
     """Names as the pages show them: full names (with and without the ID digits), their pinyin and
     initials, and masked names; the common surnames first."""
     from pypinyin import Style, lazy_pinyin
 
     _KINDS.clear()
-    search = out / "search"
-    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    # names from the rows, not from the shards: the same queries whatever the shard layout
     rng = np.random.default_rng(5)
-    shard_dir = search / manifest["shardDir"]
-    files = sorted(shard_dir.glob("*.json"))
-    names: list[tuple[str, str]] = []
-    for path in rng.choice(files, size=min(40, len(files)), replace=False):
-        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
-        for row in list(docs.values())[:3]:
-            names.append((str(row[0]), str(row[1])))
+    rows = pd.concat([pd.read_parquet(p, columns=["name_shown", "id_shown"]) for p in dict.fromkeys(paths)])
+    picked = rows.iloc[rng.choice(len(rows), size=min(120, len(rows)), replace=False)]
+    names = [(str(n), str(i)) for n, i in picked.itertuples(index=False)]
     full = [(n, i) for n, i in names if "＊" not in n and "*" not in n and len(n) in (2, 3)]
     masked = [(n, i) for n, i in names if "＊" in n or "*" in n]
     queries: list[dict[str, str]] = []
@@ -271,7 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-records", type=int, default=2_000_000)
     parser.add_argument("--search-counties", type=int, default=80)
     parser.add_argument("--only", choices=["executors", "checks", "search", "checks-run"])
+    parser.add_argument("--shard-target", type=int, help="search: raw bytes per shard (tuning; default: the index's)")
+    parser.add_argument("--chunk", type=int, help="search: boundaries per chunk (tuning; default: the index's)")
     args = parser.parse_args(argv)
+    if args.shard_target or args.chunk:
+        import generator.search.index as search_index
+
+        search_index.SHARD_TARGET_BYTES, search_index.CHUNK_SIZE = args.shard_target, args.chunk
     os.environ.setdefault("YIKATONG_AUDIT_KEY", "bench-key-0123456789abcdef")
     WORK.mkdir(parents=True, exist_ok=True)
     if args.only == "checks-run":

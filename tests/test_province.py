@@ -24,6 +24,7 @@ from generator.province.build import build_province
 from generator.province.checks import KEY_ENV
 from generator.province.model import load_province
 from generator.province.sample import write_province_sample
+from generator.search.index import chunk_files, shard_files
 
 AS_OF = pd.Timestamp("2026-11-20").date()
 KEY = "test-key-0123456789abcdef"
@@ -143,7 +144,10 @@ def test_province_search_holds_every_county_and_links_into_its_site(built: tuple
     # the manifest lists no villages or batches: each shard carries those its rows refer to
     manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
     assert "villages" not in manifest and "batches" not in manifest
-    shards = [json.loads(p.read_text(encoding="utf-8")) for p in (out / "search" / manifest["shardDir"]).glob("*.json")]
+    # a two-level manifest: every k-th shard boundary, the rest in chunk files beside the shards
+    assert "shards" not in manifest and manifest["count"] == len(shard_files(out)) > 0
+    assert [json.loads(p.read_text(encoding="utf-8"))[0] for p in chunk_files(out)] == manifest["index"]
+    shards = [json.loads(p.read_text(encoding="utf-8")) for p in shard_files(out)]
     linked = {v[2].split("/")[0] for shard in shards for v in shard["villages"]}
     assert linked == {c.code for c in load_province(data).counties}
     assert all("/" not in b[0] for shard in shards for b in shard["batches"])  # batch ids as the pages anchor them
@@ -281,8 +285,7 @@ def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_r
     from tests.conftest import phone_tab, static_server
 
     _data, out, _report = built
-    manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
-    docs = [row for p in sorted((out / "search" / manifest["shardDir"]).glob("*.json"))
+    docs = [row for p in shard_files(out)
             for row in json.loads(p.read_text(encoding="utf-8"))["docs"].values()]
     name = next(str(r[0]) for r in docs if "＊" not in str(r[0]) and "*" not in str(r[0]) and len(str(r[0])) == 3)
     with static_server(out) as server, phone_tab(browser, server) as page:

@@ -59,7 +59,7 @@ def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], person
 
 
 # Raw bytes per shard under a two-level manifest.
-TWO_LEVEL_TARGET = 24_000
+TWO_LEVEL_TARGET = 12_000
 
 
 def cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],
