@@ -247,8 +247,8 @@ _KINDS: list[tuple[str, str]] = []
 
 def _queries(paths: list[Path]) -> list[dict[str, str]]:
     """Names as the pages show them: full names (with and without the ID digits), their pinyin and
-    initials, and masked names; the common surnames first."""
-    from pypinyin import Style, lazy_pinyin
+    initials (a surname read as a surname: 朴 piao), and masked names; the common surnames last."""
+    from generator.search.pinyin_keys import name_keys
 
     _KINDS.clear()
     # names from the rows, not from the shards: the same queries whatever the shard layout
@@ -269,8 +269,9 @@ def _queries(paths: list[Path]) -> list[dict[str, str]]:
         add(name, "name")
         if digits:
             add(f"{name} {digits}", "name + ID digits")
-        add("".join(lazy_pinyin(name)), "pinyin")
-        add("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)), "initials")
+        keys = name_keys(name)
+        add(next(k for k in keys.key if k.isascii()), "pinyin")
+        add(next(k for k in keys.initials if k.isascii()), "initials")
     for name, _ in masked[:3]:
         add(name, "masked name")
     for surname in ("王", "张", "李"):

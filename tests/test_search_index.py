@@ -526,3 +526,28 @@ def test_client_fetches_only_the_chunks_a_lookup_needs(persons: tuple[int, int],
     }});"""
     done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True, timeout=60)
     assert json.loads(done.stdout) == {"chunks": chunks, "shards": shards, "truncated": truncated}
+
+
+@pytest.mark.slow
+def test_two_level_big_county_routes_and_answers_as_one_level(big: tuple[Path, pd.DataFrame],
+                                                              tmp_path: Path) -> None:
+    """20,000 records under two levels (the province's shard size; k = √(S/2.5)): every
+    boundary routes, every answer that one level gives whole is the same, within the budget."""
+    site, public = big
+    county = load_county(Path(public.attrs["data"]))
+    build_search_index(public, county, tmp_path / "site", two_level=True)
+    names = public.loc[~public["sensitive"], "name_shown"].drop_duplicates().iloc[:8].tolist()
+    suffixes = public.loc[~public["sensitive"], "id_shown"].str[-4:].drop_duplicates().iloc[:4].tolist()
+    queries = [{"q": q} for q in ["王", "zhang", "ws", "明", *names, *suffixes, f"{names[0]} {suffixes[0]}"]]
+    queries.append({"q": names[1], "town": county.townships[1].name})
+    one = run_node(site, queries, tmp_path)["queries"]
+    result = run_node(tmp_path / "site", queries, tmp_path)
+    assert result["problems"] == []
+    assert result["loaded"] == result["shards"] == len(shard_files(tmp_path / "site")) >= 64
+    for a, b in zip(one, result["queries"], strict=True):
+        assert b["gzipBytes"] <= BUDGET_100K and len(b["shards"]) <= 3 and b["chunks"]
+        if not (a["truncated"] or b["truncated"]):
+            assert b["records"] == a["records"], a["q"]
+        else:
+            assert b["records"], a["q"]
+    assert sum(not (a["truncated"] or b["truncated"]) for a, b in zip(one, result["queries"], strict=True)) >= 10

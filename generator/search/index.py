@@ -30,6 +30,11 @@ fetch only what one query needs. So the index is *term-partitioned*:
   in all (the page, then the shards), where a separate manifest file made three. Shard size adapts to the county (``shard_target_bytes``): a query fetches the
   manifest and up to three shards, so more, smaller shards trade manifest bytes for shard
   bytes; the size that minimises their sum grows with the square root of the index.
+- A **two-level manifest** (``chunks``; ``two_level``, the province's by default) carries
+  only every k-th boundary; the rest are in chunk files beside the shards, and a query
+  fetches the one or two chunks its lookups fall in first (one round trip more). The
+  boundaries then cost a query about ``b·√(C·S)`` bytes instead of ``b·S``, so its shards
+  are small (``shards.TWO_LEVEL_TARGET``).
 
 Only what pages show is indexed: the masked name, the shown ID digits, township, village,
 program. Output bytes are deterministic for the same input.
