@@ -442,6 +442,7 @@ def two_level(public: pd.DataFrame, county: Any, tmp_path_factory: pytest.TempPa
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search_index, "SHARD_TARGET_BYTES", 700)
         patch.setattr(search_index, "CHUNK_SIZE", 3)
+        patch.setattr(search_index, "TWO_LEVEL_MAX_SHARDS", (2, 3))  # a county's caps: more edges
         build_search_index(public, county, out, two_level=True)
     return out
 
@@ -458,7 +459,7 @@ def test_two_level_manifest_carries_every_kth_boundary(two_level: Path) -> None:
     from generator.search.index import chunk_files
 
     manifest = json.loads((two_level / "search" / "manifest.json").read_text(encoding="utf-8"))
-    assert "shards" not in manifest and manifest["chunk"] == 3
+    assert "shards" not in manifest and manifest["chunk"] == 3 and manifest["maxShards"] == [2, 3]
     chunks = [json.loads(p.read_text(encoding="utf-8")) for p in chunk_files(two_level)]
     assert [p.name for p in chunk_files(two_level)][:2] == ["_0.json", "_1.json"]
     assert len(chunks) == len(manifest["index"]) >= 4  # the fixture is two levels deep indeed
@@ -500,20 +501,22 @@ def test_two_level_files_pass_the_leak_scan(two_level: Path, public: pd.DataFram
         assert person_id(n) not in digits and person_id(n)[-8:] not in digits
 
 
-@pytest.mark.parametrize(("persons", "chunks", "shards", "truncated"), [
-    ((0, 4), ["_0.json", "_1.json"], [1, 2], False),  # ends in the next chunk: it tells where
-    ((0, 7), ["_0.json", "_1.json"], [1, 2], True),  # three shards: broad, read in part
-    ((0, 10), ["_0.json"], [1, 2], True),  # past the next chunk: broad, its end never fetched
-    ((4, 7), ["_1.json"], [2, 3], False),  # a township inside the term
-], ids=["two-shards", "three-shards", "far", "township"])
-def test_client_fetches_only_the_chunks_a_lookup_needs(persons: tuple[int, int], chunks: list[str],
-                                                       shards: list[int], truncated: bool) -> None:
+@pytest.mark.parametrize(("persons", "caps", "chunks", "shards", "truncated"), [
+    ((0, 4), None, ["_0.json", "_1.json"], [1, 2], False),  # ends in the next chunk: it tells where
+    ((0, 7), None, ["_0.json", "_1.json"], [1, 2], True),  # three shards: broad, read in part
+    ((0, 10), None, ["_0.json"], [1, 2], True),  # past the next chunk: broad, its end never fetched
+    ((4, 7), None, ["_1.json"], [2, 3], False),  # a township inside the term
+    ((0, 7), [3, 4], ["_0.json", "_1.json"], [1, 2, 3], False),  # the manifest lets a lookup read three
+], ids=["two-shards", "three-shards", "far", "township", "manifest-caps"])
+def test_client_fetches_only_the_chunks_a_lookup_needs(persons: tuple[int, int], caps: list[int] | None,
+                                                       chunks: list[str], shards: list[int], truncated: bool) -> None:
     """Term 1234 spans shards 1–4 (person boundaries 3, 6, 8), two boundaries per chunk."""
     if NODE is None:
         pytest.skip("node is needed")
     boundaries = ["0", "1234", ["1234", 3], ["1234", 6], ["1234", 8], "2", "3"]
     manifest = {"index": boundaries[::2], "chunk": 2, "count": len(boundaries), "persons": 10, "towns": [],
-                "programs": {}, "masked": "\uffee", "mixed": "~", "compound": []}
+                "programs": {}, "masked": "\uffee", "mixed": "~", "compound": [],
+                **({"maxShards": caps} if caps else {})}
     files = {f"_{j}.json": boundaries[2 * j:2 * j + 2] for j in range(4)}
     client = REPO / "generator" / "assets" / "search" / "search.js"
     script = f"""
@@ -545,7 +548,7 @@ def test_two_level_big_county_routes_and_answers_as_one_level(big: tuple[Path, p
     assert result["problems"] == []
     assert result["loaded"] == result["shards"] == len(shard_files(tmp_path / "site")) >= 64
     for a, b in zip(one, result["queries"], strict=True):
-        assert b["gzipBytes"] <= BUDGET_100K and len(b["shards"]) <= 3 and b["chunks"]
+        assert b["gzipBytes"] <= BUDGET_100K and len(b["shards"]) <= 9 and b["chunks"]
         if not (a["truncated"] or b["truncated"]):
             assert b["records"] == a["records"], a["q"]
         else:

@@ -10,8 +10,11 @@ and it grows with the shard count, so shards cannot be made smaller to save byte
   list) beside the shards: ``_`` never starts a shard's base-36 ordinal name;
 - shard ordinals stay global, so a lookup whose keys fall in chunks j1 ≤ j2 needs chunk j1,
   and chunk j2 only when j2 = j1 + 1 (its range then ends near a chunk edge); past that
-  the range holds all of chunk j1 + 1 (k ≥ 2 shards), so it is broad and the client reads
-  only its first shards, which chunk j1 locates.
+  the range holds all of chunk j1 + 1 and more (k + 2 shards, more than a lookup may read:
+  ``check_chunk``), so it is broad and the client reads only its first shards, which
+  chunk j1 locates.
+- small shards need more of them per query: the manifest's ``maxShards`` (per lookup, per
+  query) raises the client's caps (``shards.TWO_LEVEL_MAX_SHARDS``).
 
 With S shards, b bytes gzipped per boundary and C chunks per query, a query reads
 ``b·S/k + C·b·k`` bytes of boundaries, smallest at ``k = √(S/C)`` (``chunk_size``): both terms
@@ -33,9 +36,18 @@ CHUNKS_PER_QUERY = 2.5
 CHUNK_PREFIX = "_"
 
 
-def chunk_size(shards: int) -> int:
-    """k, the boundaries per chunk, for an index of `shards` shards: about √(S / C)."""
-    return max(2, round(math.sqrt(shards / CHUNKS_PER_QUERY)))
+def chunk_size(shards: int, per_lookup: int = 2) -> int:
+    """k, the boundaries per chunk, for an index of `shards` shards: about √(S / C), and at
+    least ``per_lookup - 1`` (``check_chunk``)."""
+    return max(2, per_lookup - 1, round(math.sqrt(shards / CHUNKS_PER_QUERY)))
+
+
+def check_chunk(k: int, per_lookup: int) -> None:
+    """A lookup whose last key lies past the next chunk spans at least k + 2 shards: the
+    client knows it is broad (more than `per_lookup` shards) without that chunk only if
+    k + 2 > per_lookup."""
+    if k < max(2, per_lookup - 1):
+        raise ValueError(f"chunk of {k} boundaries: at least {max(2, per_lookup - 1)} for {per_lookup} shards a lookup")
 
 
 def chunk_name(j: int) -> str:
@@ -57,12 +69,16 @@ def write_chunks(boundaries: list[object], k: int, folder: Path) -> list[tuple[s
     return written
 
 
-def manifest_entries(boundaries: list[object], k: int | None) -> dict[str, object]:
+def manifest_entries(boundaries: list[object], k: int | None,
+                     max_shards: tuple[int, int] | None = None) -> dict[str, object]:
     """The manifest's keys locating shards: ``shards`` (one level, ``k`` None) or
-    ``index``, ``chunk`` and ``count`` (two levels)."""
+    ``index``, ``chunk`` and ``count`` (two levels); ``maxShards`` [per lookup, per query]
+    if given (else the client's own caps)."""
+    caps = {} if max_shards is None else {"maxShards": list(max_shards)}
     if k is None:
-        return {"shards": boundaries}
-    return {"index": boundaries[::k], "chunk": k, "count": len(boundaries)}
+        return {"shards": boundaries, **caps}
+    check_chunk(k, max_shards[0] if max_shards else 2)
+    return {"index": boundaries[::k], "chunk": k, "count": len(boundaries), **caps}
 
 
 def shard_count(manifest: dict[str, object]) -> int:

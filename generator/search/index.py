@@ -58,6 +58,7 @@ from generator.core.paths import SEARCH_ASSETS_DIR
 from generator.core.urls import record_anchor, township_url
 from generator.privacy.mask import COMPOUND_SURNAMES
 from generator.search.chunks import (
+    check_chunk,
     chunk_count,
     chunk_name,
     chunk_size,
@@ -69,6 +70,7 @@ from generator.search.model import FIELDS, Persons, Tables, compact_json, person
 from generator.search.page import client_creates, inline_client
 from generator.search.pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK
 from generator.search.shards import (
+    TWO_LEVEL_MAX_SHARDS,
     Shard,
     boundary,
     cut_shards,
@@ -151,9 +153,10 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     two_level = shard_tables if two_level is None else two_level
     target = SHARD_TARGET_BYTES or shard_target_bytes(postings, persons, two_level=two_level)
     shards = list(cut_shards(postings, persons, target))
+    max_shards = TWO_LEVEL_MAX_SHARDS if two_level else None
+    chunk = (CHUNK_SIZE or chunk_size(len(shards), max_shards[0])) if max_shards else None
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
-                               None if shard_tables else villages,
-                               chunk=(CHUNK_SIZE or chunk_size(len(shards))) if two_level else None)
+                               None if shard_tables else villages, chunk=chunk, max_shards=max_shards)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
@@ -172,11 +175,14 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
 
 def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County, search_dir: Path, records: int,
            towns: list[list[object]], villages: list[list[object]] | None,
-           chunk: int | None = None) -> tuple[dict[str, object], SearchSummary]:
+           chunk: int | None = None, max_shards: tuple[int, int] | None = None
+           ) -> tuple[dict[str, object], SearchSummary]:
     """Write the shards (and, with `chunk` = k, the chunk files of a two-level manifest:
     ``chunks``) into ``s/<hash>/`` and ``manifest.json``; the manifest and the summary.
 
     `villages` None: the shards carry their own tables (the province), the manifest none.
+    `max_shards`: (per lookup, per query) the client may read, for small shards
+    (``shards.TWO_LEVEL_MAX_SHARDS``); None: the client's own.
     """
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
@@ -196,13 +202,14 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
         previous_last = shard.terms[-1][0]
     chunk_sizes: dict[str, int] = {}
     if chunk is not None:
+        check_chunk(chunk, max_shards[0] if max_shards else 2)
         for name, data in write_chunks(boundaries, chunk, staging):
             digest.update(hashlib.sha256(data).digest())  # the same shards cut in other chunks: a new URL
             chunk_sizes[name] = len(gzip_bytes(data))
     version = letters(digest.hexdigest()[:12])
     staging.rename(shard_root / version)
     manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records, towns, villages,
-                         chunk)
+                         chunk, max_shards)
     data = (compact_json(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     summary = SearchSummary(
@@ -238,7 +245,7 @@ def _towns_villages(persons: Persons, tables: Tables, county: County,
 
 def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables: Tables, county: County,
               records: int, towns: list[list[object]], villages: list[list[object]] | None,
-              chunk: int | None = None) -> dict[str, object]:
+              chunk: int | None = None, max_shards: tuple[int, int] | None = None) -> dict[str, object]:
     """The page's manifest; `chunk` = k: two levels (``chunks.manifest_entries``)."""
     programs = {code: p.name for code, p in sorted(county.programs.items())}
     return {
@@ -252,7 +259,7 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables
         "masked": MASKED_MARK,
         "anchor": record_anchor(""),
         "shardDir": shard_dir,
-        **manifest_entries(boundaries, chunk),
+        **manifest_entries(boundaries, chunk, max_shards),
         "towns": towns,
         **({} if villages is None else {"villages": villages}),
         "programs": programs,

@@ -64,6 +64,11 @@ def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], person
 # gain (the province bench at 194,280 records, median bytes per query for 6, 12, 24, 48,
 # 96 KB raw: 8.4, 10.1, 15.1, 24.4, 41.9 KB gz; 10,243 to 590 shards).
 TWO_LEVEL_TARGET = 12_000
+# Shards one lookup / one query may read from such an index (the manifest's ``maxShards``;
+# the client's own caps, 2 and 3, suit a county's shards of about 30 KB gz): with them every
+# answer a one-level index of 30 KB shards gave whole stays whole (the province bench), at a
+# worst case of 9 × 6 KB.
+TWO_LEVEL_MAX_SHARDS = (6, 9)
 
 
 def cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],

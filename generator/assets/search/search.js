@@ -14,6 +14,8 @@
 (function (root) {
   'use strict';
 
+  // Shards one lookup / one query may read: a manifest's `maxShards` ([lookup, query]: an
+  // index of smaller shards reads more of them), or these.
   var MAX_SHARDS_PER_LOOKUP = 2;
   var MAX_SHARDS_PER_QUERY = 3;
   var PAGE = 50;
@@ -284,9 +286,10 @@
 
   // The chunks a query's lookups still need (two levels), given those loaded (`chunks`):
   // each lookup's first key's chunk j1, and the next one, j1 + 1, if its last key falls
-  // there. A last key further on means the range holds all of chunk j1 + 1 (k >= 2 shards):
-  // broad, so only its first two shards are read, which chunk j1 locates, and its end need
-  // not be known (shardRange). One round trip, before the shards.
+  // there. A last key further on means the range holds all of chunk j1 + 1 and more, k + 2
+  // shards at least (the index writer makes that more than a lookup may read): broad, so
+  // only its first shards are read, which chunk j1 locates, and its end need not be known
+  // (shardRange). One round trip, before the shards.
   function chunksNeeded(manifest, parts, pids, chunks) {
     if (manifest.shards || !manifest.count) return [];
     var want = {};
@@ -338,6 +341,8 @@
   // runs only if all its shards fit the per-query cap, otherwise it filters the rows.
   // `chunks` (a two-level manifest): chunk number → its boundaries, for chunksNeeded's.
   function plan(manifest, parts, pids, chunks) {
+    var perLookup = manifest.maxShards ? manifest.maxShards[0] : MAX_SHARDS_PER_LOOKUP;
+    var perQuery = manifest.maxShards ? manifest.maxShards[1] : MAX_SHARDS_PER_QUERY;
     var searchable = [];
     parts.forEach(function (part) {
       var lks = partLookups(part, manifest);
@@ -345,8 +350,8 @@
       var all = {};
       lks.forEach(function (lk) {
         var range = shardRange(manifest, lk, pids, chunks);
-        lk.broad = range.length > MAX_SHARDS_PER_LOOKUP;
-        lk.shards = range.slice(0, MAX_SHARDS_PER_LOOKUP);
+        lk.broad = range.length > perLookup;
+        lk.shards = range.slice(0, perLookup);
         lk.shards.forEach(function (x) { all[x] = true; });
       });
       searchable.push({part: part, lookups: lks, count: Object.keys(all).length,
@@ -359,7 +364,7 @@
       var fits = [];
       s.lookups.slice().sort(function (a, b) { return a.tier - b.tier; }).forEach(function (lk) {
         var extra = lk.shards.filter(function (x) { return !taken[x]; });
-        if (used + extra.length > MAX_SHARDS_PER_QUERY && (n > 0 || fits.length)) { lk.skipped = true; return; }
+        if (used + extra.length > perQuery && (n > 0 || fits.length)) { lk.skipped = true; return; }
         extra.forEach(function (x) { taken[x] = true; });
         used += extra.length;
         fits.push(lk);
@@ -401,7 +406,12 @@
   function passesFilter(part, doc, manifest, shard) {
     var name = doc[0], id = doc[1], village = villagesOf(shard, manifest)[doc[2]];
     switch (part.kind) {
-      case 'han': return nameHasChars(name, part.text);
+      case 'han':
+        // as the part's own lookups would: its characters, or the masked form a page shows
+        // (张明秀 → 张＊秀), so a name filtering the ID digits' rows keeps its masked records
+        if (nameHasChars(name, part.text)) return true;
+        var masked = part.text.indexOf(MASK) < 0 && Array.from(part.text).length >= 3 ? maskedForm(part.text, manifest) : null;
+        return !!masked && shapeFits(name, masked);
       case 'mixed': return name.indexOf(part.text) === 0;
       case 'digits':
         var tail = id.slice(-4).toLowerCase();
