@@ -214,7 +214,7 @@ def search_budget(out: Path, records: int, paths: list[Path]) -> None:
     print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries ({key}) {parts[key] / 1024:.1f} KB "
           f"({len(manifest[key]):,} of {len(shard_gz):,} shards), townships {parts['towns'] / 1024:.1f} KB "
           f"({len(manifest['towns']):,}), the rest {(whole - parts[key] - parts['towns']) / 1024:.1f} KB")
-    print(f"shards: {len(shard_gz):,}, {sum(shard_gz) / 2**20:.1f} MB gz in all, median "
+    print(f"shards: {len(shard_gz):,}, {sum(shard_gz) / 1e6:.1f} MB gz in all, median "
           f"{np.median(shard_gz) / 1024:.1f} KB, largest {max(shard_gz) / 1024:.1f} KB gz")
     if key == "index":
         chunk_gz = [len(gzip.compress(p.read_bytes(), 6)) for p in chunk_files(out)]
