@@ -280,7 +280,7 @@ def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_r
         built: tuple[Path, Path, Path], browser: Any) -> None:
     """Typed into the province's search page: results from the counties, each linking to the
     record on its county's page (village and batch from the shard's own tables)."""
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import quote, urljoin, urlsplit
 
     from tests.conftest import phone_tab, static_server
 
@@ -298,6 +298,10 @@ def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_r
             place: e.querySelector('.result-place').textContent,
             href: e.querySelector('a').getAttribute('href')}))""")
         assert found and found[0]["name"] == name
+        # a shared link: the query in the URL fetches its chunks and shards as the page loads
+        page.goto(server + "search/?q=" + quote(name))
+        page.wait_for_selector("#results .result", timeout=15_000)
+        assert page.eval_on_selector("#results .result a", "a => a.getAttribute('href')") == found[0]["href"]
         target = urljoin(server + "search/", found[0]["href"])
         county = urlsplit(target).path.split("/")[1]
         assert county in {c.code for c in load_province(_data).counties}
