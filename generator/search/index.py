@@ -153,10 +153,8 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     two_level = shard_tables if two_level is None else two_level
     target = SHARD_TARGET_BYTES or shard_target_bytes(postings, persons, two_level=two_level)
     shards = list(cut_shards(postings, persons, target))
-    max_shards = TWO_LEVEL_MAX_SHARDS if two_level else None
-    chunk = (CHUNK_SIZE or chunk_size(len(shards), max_shards[0])) if max_shards else None
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
-                               None if shard_tables else villages, chunk=chunk, max_shards=max_shards)
+                               None if shard_tables else villages, two_level=two_level)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
@@ -175,15 +173,17 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
 
 def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County, search_dir: Path, records: int,
            towns: list[list[object]], villages: list[list[object]] | None,
-           chunk: int | None = None, max_shards: tuple[int, int] | None = None
-           ) -> tuple[dict[str, object], SearchSummary]:
-    """Write the shards (and, with `chunk` = k, the chunk files of a two-level manifest:
-    ``chunks``) into ``s/<hash>/`` and ``manifest.json``; the manifest and the summary.
+           two_level: bool = False) -> tuple[dict[str, object], SearchSummary]:
+    """Write the shards into ``s/<hash>/`` and ``manifest.json``; the manifest and the summary.
 
     `villages` None: the shards carry their own tables (the province), the manifest none.
-    `max_shards`: (per lookup, per query) the client may read, for small shards
-    (``shards.TWO_LEVEL_MAX_SHARDS``); None: the client's own.
+    `two_level`: a two-level manifest (``chunks``): chunk files of k = ``chunk_size(S)``
+    boundaries (``CHUNK_SIZE`` if set) beside the shards, and the client's caps raised to
+    ``shards.TWO_LEVEL_MAX_SHARDS`` for the small shards such an index is cut into
+    (``shard_target_bytes(..., two_level=True)``).
     """
+    max_shards = TWO_LEVEL_MAX_SHARDS if two_level else None
+    chunk = (CHUNK_SIZE or chunk_size(len(shards), TWO_LEVEL_MAX_SHARDS[0])) if two_level else None
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
     staging.mkdir(parents=True)
