@@ -118,7 +118,10 @@ class SearchSummary:
     def line(self) -> str:
         return (f"搜索索引：{self.records} 条记录，{self.persons} 人，{self.shards} 个分片"
                 f"（最大 {self.max_shard_gzip_bytes / 1024:.1f} KB gzip），"
-                f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip，用时 {self.seconds:.1f} 秒")
+                f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip"
+                + (f"（两级：每 {self.chunk} 个分片的边界一个文件，共 {len(self.chunk_gzip_sizes)} 个）"
+                   if self.chunk else "")
+                + f"，用时 {self.seconds:.1f} 秒")
 
 
 def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,

@@ -3,7 +3,8 @@
  *
  * The query is split into parts (Chinese name, pinyin / initials, name + initials, ID digits,
  * township / village / program names). Each name part becomes a few lunr lookups (exact or
- * prefix) whose shards are found by binary search over the manifest's shard boundaries; a
+ * prefix) whose shards are found by binary search over the manifest's shard boundaries (a
+ * two-level manifest: over every k-th, then over the chunk file of k that the key falls in); a
  * part whose lookups would need many shards ("王", "zhang") is fetched only in part, or used
  * as a filter when another part is more selective. Persons matching every part are ranked
  * by how well they matched (exact name first) and expanded to one result per record.
