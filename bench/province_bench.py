@@ -1,7 +1,7 @@
 """Province budgets: executors, incremental rebuild, cross-county checks, province search.
 
 ``python -m bench.province_bench [--counties 8] [--records 25000] [--check-records 2000000]
-[--search-counties 80] [--only executors|checks|search]`` (``bench/run.py --only province``)
+[--search-counties 80] [--only executors|checks|search] [--shard-target BYTES] [--chunk K]`` (``bench/run.py --only province``)
 
 1. **executors** — a sample province (N counties × R records), built with ``--executor sync``
    and ``--executor local:2`` from the same starting data, one after the other in one run
@@ -19,7 +19,9 @@
    indexed by the province's own code; then queries (full names, masked names, pinyin,
    initials, each with and without the shown ID digits) run through the real client core
    (``tests/js/check_shards.js``, lunr.js): the bytes one query fetches, gzipped (manifest
-   + shards; budget ≤ 100 KB), and the manifest's parts, for the growth formula.
+   + chunks of a two-level manifest + shards; budget ≤ 100 KB), by kind of query, and the
+   manifest's parts, chunk and shard sizes, for the growth formula. ``--shard-target`` and
+   ``--chunk`` override the index's shard size and chunk length (to tune them).
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ def bench_search(counties: int, records: int, copies_of: int, records_each: int)
     rows (`copies_of` counties) copied as invented counties."""
     from generator.core.county import load_county
     from generator.province.model import CountyEntry, Province, load_province
-    from generator.province.search import write_province_search
+    from generator.province.search import read_part, write_part, write_province_search
 
     run = next((WORK / f"run-{e}" for e in ("local2", "sync") if (WORK / f"run-{e}" / "out" / "index.html").exists()),
                None)  # a finished run
@@ -174,12 +176,14 @@ def bench_search(counties: int, records: int, copies_of: int, records_each: int)
     data, state = run / "data", run / ".out.province"
     province = load_province(data)
     listed = {c.code: next(state.glob(f"{c.code}-*.listed.parquet")) for c in province.counties}
+    parts = {c.code: read_part(next(state.glob(f"{c.code}-*.search.json"))) for c in province.counties}
     models = {c.code: load_county(c.data_dir) for c in province.counties}
     out = WORK / f"search-{counties}"
-    folder = WORK / f"search-{counties}-rows"
+    folder = WORK / f"search-{counties}-parts"
     shutil.rmtree(out, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    entries, county_models, paths = [], [], []
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    entries, county_models, paths, part_files = [], [], [], []
     for n in range(counties):
         source = province.counties[n % len(province.counties)]
         model = models[source.code]
@@ -189,35 +193,57 @@ def bench_search(counties: int, records: int, copies_of: int, records_each: int)
         entries.append(CountyEntry(code, name, source.data_dir))
         county_models.append(dataclasses.replace(model, name=name, code=code, townships=towns))
         paths.append(listed[source.code])
+        # the source county's part of the search, as this invented county's
+        part = dict(parts[source.code], county=name)
+        part["towns"] = [[t, f"{code}{c[6:]}" if len(c) > 6 else c, *rest] for t, c, *rest in part["towns"]]
+        part_files.append(folder / f"{code}.search.json")
+        write_part(part_files[-1], part)
     big = Province("样例省", "290000", tuple(entries), data)
     rows = sum(len(pd.read_parquet(p, columns=["batch_id"])) for p in paths)
     t, cpu = time.perf_counter(), _cpu()
-    summary = write_province_search(big, out, paths, counties=county_models)
+    summary = write_province_search(big, out, part_files, counties=county_models).summary
     print(f"province search index: {counties} counties, {rows:,} records, {summary.persons:,} persons, "
-          f"{summary.shards:,} shards (largest {summary.max_shard_gzip_bytes / 1024:.1f} KB gz), "
+          f"{summary.shards:,} shards, {len(summary.files):,} files, "
           f"built in {time.perf_counter() - t:.0f} s wall, {_cpu() - cpu:.0f} s CPU")
-    search_budget(out, rows, entries, county_models)
+    search_budget(out, rows, paths)
 
 
-def search_budget(out: Path, records: int, entries: list[Any], models: list[Any]) -> None:
+def search_budget(out: Path, records: int, paths: list[Path]) -> None:
+    from generator.search.index import chunk_files, shard_files
+
     search = out / "search"
     manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
     parts = {k: len(gzip.compress(json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode(), 6))
              for k, v in manifest.items()}
     whole = len(gzip.compress((search / "manifest.json").read_bytes(), 6))
-    print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries {parts['shards'] / 1024:.1f} KB "
-          f"({len(manifest['shards']):,} shards), townships {parts['towns'] / 1024:.1f} KB "
-          f"({len(manifest['towns']):,}), the rest {(whole - parts['shards'] - parts['towns']) / 1024:.1f} KB")
-    queries = _queries(out, models)
+    shard_gz = [len(gzip.compress(p.read_bytes(), 6)) for p in shard_files(out)]
+    key = "shards" if "shards" in manifest else "index"
+    print(f"manifest {whole / 1024:.1f} KB gz: shard boundaries ({key}) {parts[key] / 1024:.1f} KB "
+          f"({len(manifest[key]):,} of {len(shard_gz):,} shards), townships {parts['towns'] / 1024:.1f} KB "
+          f"({len(manifest['towns']):,}), the rest {(whole - parts[key] - parts['towns']) / 1024:.1f} KB")
+    print(f"shards: {len(shard_gz):,}, {sum(shard_gz) / 1e6:.1f} MB gz in all, median "
+          f"{np.median(shard_gz) / 1024:.1f} KB, largest {max(shard_gz) / 1024:.1f} KB gz")
+    if key == "index":
+        chunk_gz = [len(gzip.compress(p.read_bytes(), 6)) for p in chunk_files(out)]
+        print(f"chunks: {len(chunk_gz):,} of k = {manifest['chunk']} boundaries, median "
+              f"{np.median(chunk_gz) / 1024:.2f} KB, largest {max(chunk_gz) / 1024:.2f} KB gz")
+    queries = _queries(paths)
     spec = WORK / "search-queries.json"
     spec.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(["node", str(ROOT / "tests" / "js" / "check_shards.js"), str(out), str(spec)],
                           capture_output=True, text=True, check=True, env={**os.environ, "LAZY": "1"})
     result = json.loads(done.stdout)
     sizes = [q["gzipBytes"] for q in result["queries"]]
-    print("| query | kind | shards | found | KB gz (manifest + shards) |\n|---|---|---|---|---|")
+    print("| query | kind | chunks | shards | found | truncated | KB gz: chunks | shards | all (with the manifest) |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+    by_kind: dict[str, list[int]] = {}
     for q, kind in zip(result["queries"], (k for _, k in _KINDS), strict=False):
-        print(f"| {q['q']} | {kind} | {len(q['shards'])} | {q['persons']} | {q['gzipBytes'] / 1024:.1f} |")
+        by_kind.setdefault(kind, []).append(q["gzipBytes"])
+        print(f"| {q['q']} | {kind} | {len(q['chunks'])} | {len(q['shards'])} | {q['persons']} | "
+              f"{'yes' if q['truncated'] else ''} | {q['chunkGzip'] / 1024:.1f} | {q['shardGzip'] / 1024:.1f} | "
+              f"{q['gzipBytes'] / 1024:.1f} |")
+    print("by kind (KB gz, median / worst): " + "; ".join(
+        f"{kind} {np.median(v) / 1024:.1f} / {max(v) / 1024:.1f}" for kind, v in by_kind.items()))
     print(f"province search at {records:,} records: {len(sizes)} queries, median {np.median(sizes) / 1024:.1f} KB, "
           f"worst {max(sizes) / 1024:.1f} KB gz per query (budget ≤ 100 KB); "
           f"every query found someone: {all(q['persons'] > 0 for q in result['queries'])}")
@@ -226,22 +252,17 @@ def search_budget(out: Path, records: int, entries: list[Any], models: list[Any]
 _KINDS: list[tuple[str, str]] = []
 
 
-def _queries(out: Path, models: list[Any]) -> list[dict[str, str]]:
+def _queries(paths: list[Path]) -> list[dict[str, str]]:
     """Names as the pages show them: full names (with and without the ID digits), their pinyin and
-    initials, and masked names; the common surnames first."""
-    from pypinyin import Style, lazy_pinyin
+    initials (a surname read as a surname: 朴 piao), and masked names; the common surnames last."""
+    from generator.search.pinyin_keys import name_keys
 
     _KINDS.clear()
-    search = out / "search"
-    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    # names from the rows, not from the shards: the same queries whatever the shard layout
     rng = np.random.default_rng(5)
-    shard_dir = search / manifest["shardDir"]
-    files = sorted(shard_dir.glob("*.json"))
-    names: list[tuple[str, str]] = []
-    for path in rng.choice(files, size=min(40, len(files)), replace=False):
-        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
-        for row in list(docs.values())[:3]:
-            names.append((str(row[0]), str(row[1])))
+    rows = pd.concat([pd.read_parquet(p, columns=["name_shown", "id_shown"]) for p in dict.fromkeys(paths)])
+    picked = rows.iloc[rng.choice(len(rows), size=min(120, len(rows)), replace=False)]
+    names = [(str(n), str(i)) for n, i in picked.itertuples(index=False)]
     full = [(n, i) for n, i in names if "＊" not in n and "*" not in n and len(n) in (2, 3)]
     masked = [(n, i) for n, i in names if "＊" in n or "*" in n]
     queries: list[dict[str, str]] = []
@@ -255,8 +276,9 @@ def _queries(out: Path, models: list[Any]) -> list[dict[str, str]]:
         add(name, "name")
         if digits:
             add(f"{name} {digits}", "name + ID digits")
-        add("".join(lazy_pinyin(name)), "pinyin")
-        add("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)), "initials")
+        keys = name_keys(name)
+        add(next(k for k in keys.key if k.isascii()), "pinyin")
+        add(next(k for k in keys.initials if k.isascii()), "initials")
     for name, _ in masked[:3]:
         add(name, "masked name")
     for surname in ("王", "张", "李"):
@@ -271,7 +293,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-records", type=int, default=2_000_000)
     parser.add_argument("--search-counties", type=int, default=80)
     parser.add_argument("--only", choices=["executors", "checks", "search", "checks-run"])
+    parser.add_argument("--shard-target", type=int, help="search: raw bytes per shard (tuning; default: the index's)")
+    parser.add_argument("--chunk", type=int, help="search: boundaries per chunk (tuning; default: the index's)")
     args = parser.parse_args(argv)
+    if args.shard_target:
+        import generator.province.search as province_search
+
+        province_search.PROVINCE_SHARD_BYTES = args.shard_target
+    if args.chunk:
+        import generator.province.search as province_search
+
+        province_search.PROVINCE_CHUNK = args.chunk
     os.environ.setdefault("YIKATONG_AUDIT_KEY", "bench-key-0123456789abcdef")
     WORK.mkdir(parents=True, exist_ok=True)
     if args.only == "checks-run":

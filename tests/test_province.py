@@ -24,6 +24,7 @@ from generator.province.build import build_province
 from generator.province.checks import KEY_ENV
 from generator.province.model import load_province
 from generator.province.sample import write_province_sample
+from generator.search.index import chunk_files, shard_files
 
 AS_OF = pd.Timestamp("2026-11-20").date()
 KEY = "test-key-0123456789abcdef"
@@ -151,7 +152,10 @@ def test_province_search_holds_every_county_and_links_into_its_site(built: tuple
     # the manifest lists no villages or batches: each shard carries those its rows refer to
     manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
     assert "villages" not in manifest and "batches" not in manifest
-    shards = [json.loads(p.read_text(encoding="utf-8")) for p in (out / "search" / manifest["shardDir"]).glob("*.json")]
+    # a two-level manifest: every k-th shard boundary, the rest in chunk files beside the shards
+    assert "shards" not in manifest and manifest["count"] == len(shard_files(out)) > 0
+    assert [json.loads(p.read_text(encoding="utf-8"))[0] for p in chunk_files(out)] == manifest["index"]
+    shards = [json.loads(p.read_text(encoding="utf-8")) for p in shard_files(out)]
     linked = {v[2].split("/")[0] for shard in shards for v in shard["villages"]}
     assert linked == {c.code for c in load_province(data).counties}
     assert all("/" not in b[0] for shard in shards for b in shard["batches"])  # batch ids as the pages anchor them
@@ -300,13 +304,12 @@ def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_r
         built: tuple[Path, Path, Path], browser: Any) -> None:
     """Typed into the province's search page: results from the counties, each linking to the
     record on its county's page (village and batch from the shard's own tables)."""
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import quote, urljoin, urlsplit
 
     from tests.conftest import phone_tab, static_server
 
     _data, out, _report = built
-    manifest = json.loads((out / "search" / "manifest.json").read_text(encoding="utf-8"))
-    docs = [row for p in sorted((out / "search" / manifest["shardDir"]).glob("*.json"))
+    docs = [row for p in shard_files(out)
             for row in json.loads(p.read_text(encoding="utf-8"))["docs"].values()]
     name = next(str(r[0]) for r in docs if "＊" not in str(r[0]) and "*" not in str(r[0]) and len(str(r[0])) == 3)
     with static_server(out) as server, phone_tab(browser, server) as page:
@@ -319,6 +322,10 @@ def test_province_search_finds_a_person_in_the_browser_and_links_to_the_county_r
             place: e.querySelector('.result-place').textContent,
             href: e.querySelector('a').getAttribute('href')}))""")
         assert found and found[0]["name"] == name
+        # a shared link: the query in the URL fetches its chunks and shards as the page loads
+        page.goto(server + "search/?q=" + quote(name))
+        page.wait_for_selector("#results .result", timeout=15_000)
+        assert page.eval_on_selector("#results .result a", "a => a.getAttribute('href')") == found[0]["href"]
         target = urljoin(server + "search/", found[0]["href"])
         county = urlsplit(target).path.split("/")[1]
         assert county in {c.code for c in load_province(_data).counties}

@@ -461,3 +461,135 @@ def test_stable_cut_changes_only_the_shards_around_a_change() -> None:
         changed[where][1].extend([(3999, 1), (4000, 0)])
         moved.append(len(set(shards_of(changed)) - set(before)))
     assert max(moved) <= 4 and sum(moved) / len(moved) <= 2, moved  # a running size moved up to 47
+
+
+# --- two-level manifest (generator/search/chunks.py) -----------------------------------------
+
+TWO_LEVEL_QUERIES = [
+    "王大娘", "wangdaniang", "wdn", "王dn", "大娘", "shanmingxiu", "尉迟长乐", "yuchizhangyue", "oymh", "lvxiu",
+    "热合曼", "㐂", "郭\U00020BB7", "钱明\U00020BB7", "王明三", "王*三", "wangmingsan", "simaguangming", "luxiaolu",
+    "王", "吕", "ming", "张三丰", "王明明三",
+]
+
+
+@pytest.fixture(scope="module")
+def two_level(public: pd.DataFrame, county: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rows of `built`, cut into many tiny shards under a two-level manifest of 3 per chunk."""
+    import generator.search.index as search_index
+
+    out = tmp_path_factory.mktemp("two-level")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_index, "SHARD_TARGET_BYTES", 700)
+        patch.setattr(search_index, "CHUNK_SIZE", 3)
+        patch.setattr(search_index, "TWO_LEVEL_MAX_SHARDS", (2, 3))  # a county's caps: more edges
+        build_search_index(public, county, out, two_level=True)
+    return out
+
+
+def all_queries(public: pd.DataFrame, county: Any) -> list[dict[str, str]]:
+    suffixes = sorted({s[-4:] for s in public["id_shown"] if s[-4:].isdigit()})[:4]
+    town = county.townships[0].name
+    return ([{"q": q} for q in TWO_LEVEL_QUERIES + suffixes]
+            + [{"q": "王大娘", "town": town}, {"q": "王", "town": town},
+               {"q": "王大娘", "town": county.townships[1].name}, {"q": "王 " + suffixes[0]}])
+
+
+def test_two_level_manifest_carries_every_kth_boundary(two_level: Path) -> None:
+    from generator.search.index import chunk_files
+
+    manifest = json.loads((two_level / "search" / "manifest.json").read_text(encoding="utf-8"))
+    assert "shards" not in manifest and manifest["chunk"] == 3 and manifest["maxShards"] == [2, 3]
+    chunks = [json.loads(p.read_text(encoding="utf-8")) for p in chunk_files(two_level)]
+    assert [p.name for p in chunk_files(two_level)][:2] == ["_0.json", "_1.json"]
+    assert len(chunks) == len(manifest["index"]) >= 4  # the fixture is two levels deep indeed
+    assert [c[0] for c in chunks] == manifest["index"]
+    assert sum(len(c) for c in chunks) == manifest["count"] == len(shard_files(two_level))
+    on_disk = set((two_level / "search" / "s").rglob("*.json"))
+    assert on_disk == set(shard_files(two_level)) | set(chunk_files(two_level))
+
+
+def test_two_level_routes_every_boundary(two_level: Path, tmp_path: Path) -> None:
+    result = run_node(two_level, [], tmp_path)
+    assert result["problems"] == []
+    assert result["loaded"] == result["shards"] > 12
+
+
+def test_two_level_answers_as_one_level(built: Path, two_level: Path, public: pd.DataFrame, county: Any,
+                                        tmp_path: Path) -> None:
+    """The same rows, one level or two: every query finds the same records (a broad one the
+    same kind of first part), fetching a chunk or two, never more than three shards."""
+    queries = all_queries(public, county)
+    one = run_node(built, queries, tmp_path)["queries"]
+    two = run_node(two_level, queries, tmp_path)["queries"]
+    for a, b in zip(one, two, strict=True):
+        if a["truncated"] or b["truncated"]:  # tiny shards cut 王 short: what they show is still 王
+            assert b["records"] and all(r["name"].startswith(a["q"][0]) for r in b["records"]), a["q"]
+            continue
+        assert b["records"] == a["records"], (a["q"], a.get("town"))
+        assert a["chunks"] == [] and 1 <= len(b["chunks"]) <= 4
+        assert len(b["shards"]) <= 3
+    assert [a["q"] for a in one if not a["records"]] == ["ming", "张三丰", "王明明三", "王大娘"]  # 王大娘: another town
+
+
+def test_two_level_files_pass_the_leak_scan(two_level: Path, public: pd.DataFrame) -> None:
+    from generator.privacy.scan import scan_site
+
+    assert scan_site(two_level / "search") == []
+    digits = "".join(p.read_text(encoding="utf-8") for p in (two_level / "search" / "s").rglob("_*.json"))
+    for n in range(len(PEOPLE)):
+        assert person_id(n) not in digits and person_id(n)[-8:] not in digits
+
+
+@pytest.mark.parametrize(("persons", "caps", "chunks", "shards", "truncated"), [
+    ((0, 4), None, ["_0.json", "_1.json"], [1, 2], False),  # ends in the next chunk: it tells where
+    ((0, 7), None, ["_0.json", "_1.json"], [1, 2], True),  # three shards: broad, read in part
+    ((0, 10), None, ["_0.json"], [1, 2], True),  # past the next chunk: broad, its end never fetched
+    ((4, 7), None, ["_1.json"], [2, 3], False),  # a township inside the term
+    ((0, 7), [3, 4], ["_0.json", "_1.json"], [1, 2, 3], False),  # the manifest lets a lookup read three
+], ids=["two-shards", "three-shards", "far", "township", "manifest-caps"])
+def test_client_fetches_only_the_chunks_a_lookup_needs(persons: tuple[int, int], caps: list[int] | None,
+                                                       chunks: list[str], shards: list[int], truncated: bool) -> None:
+    """Term 1234 spans shards 1–4 (person boundaries 3, 6, 8), two boundaries per chunk."""
+    if NODE is None:
+        pytest.skip("node is needed")
+    boundaries = ["0", "1234", ["1234", 3], ["1234", 6], ["1234", 8], "2", "3"]
+    manifest = {"index": boundaries[::2], "chunk": 2, "count": len(boundaries), "persons": 10, "towns": [],
+                "programs": {}, "masked": "\uffee", "mixed": "~", "compound": [],
+                **({"maxShards": caps} if caps else {})}
+    files = {f"_{j}.json": boundaries[2 * j:2 * j + 2] for j in range(4)}
+    client = REPO / "generator" / "assets" / "search" / "search.js"
+    script = f"""
+    const core = require({json.dumps(str(client))});
+    const manifest = {json.dumps(manifest)}, files = {json.dumps(files)}, pids = {json.dumps(list(persons))};
+    const parts = core.parseQuery('1234', manifest);
+    core.loadChunks(manifest, parts, pids, (f) => Promise.resolve(files[f])).then((got) => {{
+      const p = core.plan(manifest, parts, pids, got.chunks);
+      process.stdout.write(JSON.stringify({{chunks: got.files, shards: p.shards, truncated: p.truncated}}));
+    }});"""
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == {"chunks": chunks, "shards": shards, "truncated": truncated}
+
+
+@pytest.mark.slow
+def test_two_level_big_county_routes_and_answers_as_one_level(big: tuple[Path, pd.DataFrame],
+                                                              tmp_path: Path) -> None:
+    """20,000 records under two levels (the province's shard size; k = √(S/2.5)): every
+    boundary routes, every answer that one level gives whole is the same, within the budget."""
+    site, public = big
+    county = load_county(Path(public.attrs["data"]))
+    build_search_index(public, county, tmp_path / "site", two_level=True)
+    names = public.loc[~public["sensitive"], "name_shown"].drop_duplicates().iloc[:8].tolist()
+    suffixes = public.loc[~public["sensitive"], "id_shown"].str[-4:].drop_duplicates().iloc[:4].tolist()
+    queries = [{"q": q} for q in ["王", "zhang", "ws", "明", *names, *suffixes, f"{names[0]} {suffixes[0]}"]]
+    queries.append({"q": names[1], "town": county.townships[1].name})
+    one = run_node(site, queries, tmp_path)["queries"]
+    result = run_node(tmp_path / "site", queries, tmp_path)
+    assert result["problems"] == []
+    assert result["loaded"] == result["shards"] == len(shard_files(tmp_path / "site")) >= 64
+    for a, b in zip(one, result["queries"], strict=True):
+        assert b["gzipBytes"] <= BUDGET_100K and len(b["shards"]) <= 9 and b["chunks"]
+        if not (a["truncated"] or b["truncated"]):
+            assert b["records"] == a["records"], a["q"]
+        else:
+            assert b["records"], a["q"]
+    assert sum(not (a["truncated"] or b["truncated"]) for a, b in zip(one, result["queries"], strict=True)) >= 10

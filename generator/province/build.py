@@ -358,7 +358,7 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
             import pandas as pd
 
             write_part(part, county_part(load_county(Path(data_dir)), pd.read_parquet(tmp_listed)))
-            tmp_listed.unlink()
+            os.replace(tmp_listed, state / f"{code}-{after[:20]}.listed.parquet")  # the rows the part was made from
             os.replace(tmp_digests, digests)
             output = tree_digest(site)
             tree = f"{code}-{output[:16]}"
@@ -445,7 +445,8 @@ def _read_state(state_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, l
 
 
 def _write_state(state_dir: Path, results: list[dict[str, Any]], search: dict[str, list[Any]]) -> None:
-    keep = {Path(r["digests"]).name for r in results} | {Path(r["part"]).name for r in results}
+    keep = {name for r in results for name in (Path(r["digests"]).name, Path(r["part"]).name,
+                                                Path(r["part"]).name.replace(".search.json", ".listed.parquet"))}
     for path in [*state_dir.glob("*.parquet"), *state_dir.glob("*.search.json")]:
         if path.name not in keep:
             path.unlink(missing_ok=True)

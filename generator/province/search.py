@@ -42,6 +42,7 @@ from markupsafe import escape
 
 from generator.core.county import County, Program, Township, load_county
 from generator.province.model import Province
+from generator.search.chunks import chunk_size, write_chunks
 from generator.search.index import (
     ASSET_FILES,
     MANIFEST,
@@ -54,6 +55,8 @@ from generator.search.index import (
 from generator.search.model import Tables, compact_json, js_sort_key, persons_of, postings_of
 from generator.search.page import SCRIPT_TAG, client_creates, inline_client
 from generator.search.shards import (
+    TWO_LEVEL_MAX_SHARDS,
+    TWO_LEVEL_TARGET,
     Shard,
     boundary,
     cut_stable,
@@ -67,9 +70,12 @@ from generator.search.shards import (
 log = logging.getLogger(__name__)
 
 PART_VERSION = 2
-# Raw bytes per province shard (``shards.cut_stable``'s target). Fixed, not derived from the
-# index's size: a size that followed the data would move every boundary at every change.
-PROVINCE_SHARD_BYTES = 48_000
+# Raw bytes per province shard (``shards.cut_stable``'s target): the small shards a two-level
+# manifest affords. Fixed, not derived from the index's size: a size that followed the data
+# would move every boundary at every change.
+PROVINCE_SHARD_BYTES = TWO_LEVEL_TARGET
+# Boundaries per chunk of the two-level manifest, or None for ``chunks.chunk_size`` (tuning).
+PROVINCE_CHUNK: int | None = None
 
 
 # --- step 1: a county's part (in the county's task) ---------------------------------------------
@@ -199,12 +205,17 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
         digest.update(done[n][0])
         boundaries.append(boundary(previous_last, shard.first, n == 0))
         previous_last = shard.terms[-1][0]
+    # two levels (``search.chunks``): the page carries every k-th boundary, chunk files the rest
+    k = PROVINCE_CHUNK or chunk_size(len(shards), TWO_LEVEL_MAX_SHARDS[0])
+    chunks = write_chunks(boundaries, k, staging)
+    for _, data in chunks:
+        digest.update(hashlib.sha256(data).digest())
     version = letters(digest.hexdigest()[:12])
     staging.rename(shard_root / version)
     shard_dir = f"{SHARD_DIR}/{version}/"
     records = sum(int(p["records"]) for p in loaded)
     manifest = _manifest(boundaries, shard_dir, _PidBound(len(loaded) * prov.block), None,  # type: ignore[arg-type]
-                         merged, records, towns, None)
+                         merged, records, towns, None, chunk=k, max_shards=TWO_LEVEL_MAX_SHARDS)
     data = (compact_json(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     for name in ASSET_FILES:
@@ -224,7 +235,9 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
         postings=sum(len(p) for s in shards for _, p in s.terms), shards=len(shards),
         shard_bytes=sum(raw_sizes), shard_gzip_bytes=0, max_shard_gzip_bytes=0,
         manifest_bytes=len(data), manifest_gzip_bytes=0, seconds=time.perf_counter() - started,
-        files=[f"{SEARCH_DIR}/{MANIFEST}", *(f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}" for n in range(len(shards)))],
+        files=[f"{SEARCH_DIR}/{MANIFEST}", *(f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}" for n in range(len(shards))),
+               *(f"{SEARCH_DIR}/{shard_dir}{name}" for name, _ in chunks)],
+        chunk=k,
     )
     recorded = {keys[n]: [f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}", done[n][0].hex(), done[n][1]]
                 for n in range(len(shards))}

@@ -30,6 +30,11 @@ fetch only what one query needs. So the index is *term-partitioned*:
   in all (the page, then the shards), where a separate manifest file made three. Shard size adapts to the county (``shard_target_bytes``): a query fetches the
   manifest and up to three shards, so more, smaller shards trade manifest bytes for shard
   bytes; the size that minimises their sum grows with the square root of the index.
+- A **two-level manifest** (``chunks``; ``two_level``, the province's by default) carries
+  only every k-th boundary; the rest are in chunk files beside the shards, and a query
+  fetches the one or two chunks its lookups fall in first (one round trip more). The
+  boundaries then cost a query about ``b·√(C·S)`` bytes instead of ``b·S``, so its shards
+  are small (``shards.TWO_LEVEL_TARGET``).
 
 Only what pages show is indexed: the masked name, the shown ID digits, township, village,
 program. Output bytes are deterministic for the same input.
@@ -52,10 +57,20 @@ from generator.core.county import County
 from generator.core.paths import SEARCH_ASSETS_DIR
 from generator.core.urls import record_anchor, township_url
 from generator.privacy.mask import COMPOUND_SURNAMES
+from generator.search.chunks import (
+    check_chunk,
+    chunk_count,
+    chunk_name,
+    chunk_size,
+    manifest_entries,
+    shard_count,
+    write_chunks,
+)
 from generator.search.model import FIELDS, Persons, Tables, compact_json, persons_of, postings_of
 from generator.search.page import client_creates, inline_client
 from generator.search.pinyin_keys import MASK_CHAR, MASKED_MARK, MIXED_MARK
 from generator.search.shards import (
+    TWO_LEVEL_MAX_SHARDS,
     Shard,
     boundary,
     cut_shards,
@@ -76,6 +91,8 @@ ASSET_FILES = ("lunr.min.js", "search.js", "search.css")
 # Raw (uncompressed) bytes per shard before it is cut (shards compress about 3:1), or None
 # for the adaptive size of ``shard_target_bytes``; tests set a number.
 SHARD_TARGET_BYTES: int | None = None
+# Boundaries per chunk of a two-level manifest, or None for ``chunks.chunk_size``; tests set one.
+CHUNK_SIZE: int | None = None
 
 
 @dataclass
@@ -95,15 +112,21 @@ class SearchSummary:
     seconds: float
     files: list[str] = field(default_factory=list)  # paths relative to out_dir
     shard_gzip_sizes: dict[str, int] = field(default_factory=dict)  # file name → gzipped bytes
+    chunk: int | None = None  # boundaries per chunk of a two-level manifest (None: one level)
+    chunk_gzip_sizes: dict[str, int] = field(default_factory=dict)  # chunk file name → gzipped bytes
 
     def line(self) -> str:
         return (f"搜索索引：{self.records} 条记录，{self.persons} 人，{self.shards} 个分片"
                 f"（最大 {self.max_shard_gzip_bytes / 1024:.1f} KB gzip），"
-                f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip，用时 {self.seconds:.1f} 秒")
+                f"清单 {self.manifest_gzip_bytes / 1024:.1f} KB gzip"
+                + (f"（两级：每 {self.chunk} 个分片的边界一个文件，共 {len(self.chunk_gzip_sizes)} 个）"
+                   if self.chunk else "")
+                + f"，用时 {self.seconds:.1f} 秒")
 
 
 def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
-                       url_prefix: dict[str, str] | None = None, shard_tables: bool = False) -> SearchSummary:
+                       url_prefix: dict[str, str] | None = None, shard_tables: bool = False,
+                       two_level: bool | None = None) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
@@ -112,7 +135,10 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
         print(summary.line())
 
     `url_prefix` (township → path prefix) places village pages elsewhere: the province-wide
-    search points into each county's site (``<county code>/``).
+    search points into each county's site (``<county code>/``). `shard_tables`: each shard
+    carries the villages and batches its rows refer to (the province). `two_level`: a
+    two-level manifest (``chunks``) and the smaller shards it affords; by default the
+    province's (`shard_tables`) has two levels, a county's one.
     """
     started = time.perf_counter()
     search_dir = Path(out_dir) / SEARCH_DIR
@@ -127,9 +153,11 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
         persons.local_tables = (villages, [[b.rpartition("/")[2], p, suffix, paid]
                                            for b, p, suffix, paid in tables.batches])
     postings = postings_of(persons)
-    shards = list(cut_shards(postings, persons, SHARD_TARGET_BYTES or shard_target_bytes(postings, persons)))
+    two_level = shard_tables if two_level is None else two_level
+    target = SHARD_TARGET_BYTES or shard_target_bytes(postings, persons, two_level=two_level)
+    shards = list(cut_shards(postings, persons, target))
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
-                               None if shard_tables else villages)
+                               None if shard_tables else villages, two_level=two_level)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
@@ -147,7 +175,18 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
 # --- output ---------------------------------------------------------------------------------
 
 def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County, search_dir: Path, records: int,
-           towns: list[list[object]], villages: list[list[object]] | None) -> tuple[dict[str, object], SearchSummary]:
+           towns: list[list[object]], villages: list[list[object]] | None,
+           two_level: bool = False) -> tuple[dict[str, object], SearchSummary]:
+    """Write the shards into ``s/<hash>/`` and ``manifest.json``; the manifest and the summary.
+
+    `villages` None: the shards carry their own tables (the province), the manifest none.
+    `two_level`: a two-level manifest (``chunks``): chunk files of k = ``chunk_size(S)``
+    boundaries (``CHUNK_SIZE`` if set) beside the shards, and the client's caps raised to
+    ``shards.TWO_LEVEL_MAX_SHARDS`` for the small shards such an index is cut into
+    (``shard_target_bytes(..., two_level=True)``).
+    """
+    max_shards = TWO_LEVEL_MAX_SHARDS if two_level else None
+    chunk = (CHUNK_SIZE or chunk_size(len(shards), TWO_LEVEL_MAX_SHARDS[0])) if two_level else None
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
     staging.mkdir(parents=True)
@@ -164,9 +203,16 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
         gz_total += gz
         boundaries.append(boundary(previous_last, shard.first, n == 0))
         previous_last = shard.terms[-1][0]
+    chunk_sizes: dict[str, int] = {}
+    if chunk is not None:
+        check_chunk(chunk, max_shards[0] if max_shards else 2)
+        for name, data in write_chunks(boundaries, chunk, staging):
+            digest.update(hashlib.sha256(data).digest())  # the same shards cut in other chunks: a new URL
+            chunk_sizes[name] = len(gzip_bytes(data))
     version = letters(digest.hexdigest()[:12])
     staging.rename(shard_root / version)
-    manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records, towns, villages)
+    manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records, towns, villages,
+                         chunk, max_shards)
     data = (compact_json(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     summary = SearchSummary(
@@ -177,8 +223,8 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
         max_shard_gzip_bytes=max(sizes.values(), default=0),
         manifest_bytes=len(data), manifest_gzip_bytes=len(gzip_bytes(data)), seconds=0.0,
         files=[f"{SEARCH_DIR}/{MANIFEST}",
-               *(f"{SEARCH_DIR}/{SHARD_DIR}/{version}/{name}" for name in sizes)],
-        shard_gzip_sizes=sizes,
+               *(f"{SEARCH_DIR}/{SHARD_DIR}/{version}/{name}" for name in [*sizes, *chunk_sizes])],
+        shard_gzip_sizes=sizes, chunk=chunk, chunk_gzip_sizes=chunk_sizes,
     )
     return manifest, summary
 
@@ -201,7 +247,9 @@ def _towns_villages(persons: Persons, tables: Tables, county: County,
 
 
 def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables: Tables, county: County,
-              records: int, towns: list[list[object]], villages: list[list[object]] | None) -> dict[str, object]:
+              records: int, towns: list[list[object]], villages: list[list[object]] | None,
+              chunk: int | None = None, max_shards: tuple[int, int] | None = None) -> dict[str, object]:
+    """The page's manifest; `chunk` = k: two levels (``chunks.manifest_entries``)."""
     programs = {code: p.name for code, p in sorted(county.programs.items())}
     return {
         "v": 1,
@@ -214,7 +262,7 @@ def _manifest(boundaries: list[object], shard_dir: str, persons: Persons, tables
         "masked": MASKED_MARK,
         "anchor": record_anchor(""),
         "shardDir": shard_dir,
-        "shards": boundaries,
+        **manifest_entries(boundaries, chunk, max_shards),
         "towns": towns,
         **({} if villages is None else {"villages": villages}),
         "programs": programs,
@@ -234,4 +282,11 @@ def shard_files(site_dir: Path) -> list[Path]:
     """Every shard file of a built site, in manifest order (for tests and the bench)."""
     search = Path(site_dir) / SEARCH_DIR
     manifest = json.loads((search / MANIFEST).read_text(encoding="utf-8"))
-    return [search / manifest["shardDir"] / shard_name(n) for n in range(len(manifest["shards"]))]
+    return [search / manifest["shardDir"] / shard_name(n) for n in range(shard_count(manifest))]
+
+
+def chunk_files(site_dir: Path) -> list[Path]:
+    """Every chunk file of a built site's two-level manifest, in order (none for one level)."""
+    search = Path(site_dir) / SEARCH_DIR
+    manifest = json.loads((search / MANIFEST).read_text(encoding="utf-8"))
+    return [search / manifest["shardDir"] / chunk_name(j) for j in range(chunk_count(manifest))]

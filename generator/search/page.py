@@ -27,8 +27,8 @@ def inline_client(page: Path, manifest: dict[str, object]) -> bool:
     and the first part of search.js (the core, which plans a query and requests its shards)
     go in its place: a query in the URL requests its shards as soon as that much of the page
     has arrived — the page, then the shards, two round trips in all (with the manifest as a
-    file it was three). The second part (the form and the results) goes at the end of the
-    head, after that request is out. ``make bench`` (search part) measures the first result
+    file it was three; a two-level manifest adds one, for its chunks). The second part (the
+    form and the results) goes at the end of the head, after that request is out. ``make bench`` (search part) measures the first result
     painted on a shared link at slow 3G. A page that already carries them (built before)
     gets these instead.
     """

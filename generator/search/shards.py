@@ -45,14 +45,20 @@ class Shard:
     terms: list[tuple[str, list[tuple[int, int]]]]
 
 
-def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: Persons) -> int:
-    """Raw bytes per shard for this county: about the square root of the whole index.
+def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], persons: Persons,
+                       two_level: bool = False) -> int:
+    """Raw bytes per shard for this index: about the square root of the whole index.
 
     A query downloads the manifest (about 4 bytes per shard) plus one to three shards, so
     the sum is smallest when shard size grows like ``sqrt(index size)``. The search bench
     (``make bench``) prints the shard count and sizes; it printed 1,143 shards of about 8 KB
     gzipped at 100,000 records and 3,591 of about 25 KB at 1,000,000 (masked names included).
+
+    With a two-level manifest (``chunks``) boundaries cost ``b·√(C·S)`` per query, not
+    ``b·S``: shards can be much smaller; see ``TWO_LEVEL_TARGET``.
     """
+    if two_level:
+        return TWO_LEVEL_TARGET
     payload = np.array([len(p) for p in persons.payload], dtype=np.int64)
     counts = np.zeros(len(persons), dtype=np.int64)
     for _, plist in postings:
@@ -60,6 +66,19 @@ def shard_target_bytes(postings: list[tuple[str, list[tuple[int, int]]]], person
             counts[pid] += 1
     total = int((counts * (payload + 40)).sum())  # every posting as if in its own shard
     return int(min(120_000, max(12_000, 5 * total ** 0.5)))
+
+
+# Raw bytes per shard under a two-level manifest (about 4 KB gzipped). A query reads up to
+# three shards, so its bytes fall with the shard size while the boundaries it reads grow only
+# as √S; below this, per-shard overhead and display rows repeated in more shards take the
+# gain (the province bench at 194,280 records, median bytes per query for 6, 12, 24, 48,
+# 96 KB raw: 8.4, 10.1, 15.1, 24.4, 41.9 KB gz; 10,243 to 590 shards).
+TWO_LEVEL_TARGET = 12_000
+# Shards one lookup / one query may read from such an index (the manifest's ``maxShards``;
+# the client's own caps, 2 and 3, suit a county's shards of about 30 KB gz): with them every
+# answer a one-level index of 30 KB shards gave whole stays whole (the province bench), at a
+# worst case of 9 × 6 KB.
+TWO_LEVEL_MAX_SHARDS = (6, 9)
 
 
 def cut_shards(postings: list[tuple[str, list[tuple[int, int]]]],

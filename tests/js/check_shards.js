@@ -6,8 +6,9 @@
  *   node tests/js/check_shards.js SITE_DIR [QUERIES_JSON]
  *
  * QUERIES_JSON: a list of {"q": "...", "town": "..."}. Prints one JSON object:
- * {shards, loaded, problems: [...], queries: [{q, town, records: [...], persons, truncated,
- *  shards: [file names], gzipBytes}]}.
+ * {shards, chunks, loaded, problems: [...], queries: [{q, town, records: [...], persons, truncated,
+ *  shards: [file names], chunks: [file names], gzipBytes (manifest + chunks + shards), chunkGzip,
+ *  shardGzip}]}. A two-level manifest's boundaries are read from its chunk files.
  */
 'use strict';
 const fs = require('fs');
@@ -31,12 +32,38 @@ function shardFile(file) {
   return path.join(dir, manifest.shardDir, file);
 }
 
+function readChunk(file) {
+  return JSON.parse(fs.readFileSync(shardFile(file), 'utf8'));
+}
+
+// Every shard's boundary: the manifest's list (one level), or the chunks' (two levels:
+// the manifest's `index` holds each chunk's first, every chunk but the last holds k).
+function allBoundaries() {
+  if (manifest.shards) return manifest.shards;
+  const out = [];
+  manifest.index.forEach((entry, j) => {
+    const chunk = readChunk(core.chunkFile(j));
+    if (JSON.stringify(chunk[0]) !== JSON.stringify(entry)) {
+      problems.push(`${core.chunkFile(j)}: starts at ${JSON.stringify(chunk[0])}, the manifest's index says ${JSON.stringify(entry)}`);
+    }
+    const last = j === manifest.index.length - 1;
+    if (!last && chunk.length !== manifest.chunk) problems.push(`${core.chunkFile(j)}: ${chunk.length} boundaries, not ${manifest.chunk}`);
+    if (last && (chunk.length < 1 || chunk.length > manifest.chunk)) problems.push(`${core.chunkFile(j)}: ${chunk.length} boundaries`);
+    chunk.forEach((b) => out.push(b));
+    chunks[j] = chunk;
+  });
+  if (out.length !== manifest.count) problems.push(`chunks hold ${out.length} boundaries, the manifest counts ${manifest.count}`);
+  return out;
+}
+
 let loaded = 0;
 let previousLast = null;
 // LAZY=1 (the province bench, thousands of shards): no per-shard checks, a query loads
-// only the shards it asks for
+// only the shards (and chunks) it asks for
 const lazy = process.env.LAZY === '1';
-(lazy ? [] : manifest.shards).forEach((entry, n) => {
+const chunks = {};  // chunk number → its boundaries, all of them (two levels)
+const boundaries = lazy ? [] : allBoundaries();
+boundaries.forEach((entry, n) => {
   const file = core.shardFile(n);
   const [first, pid] = typeof entry === 'string' ? [entry, 0] : entry;
   const raw = JSON.parse(fs.readFileSync(shardFile(file), 'utf8'));
@@ -75,6 +102,19 @@ const lazy = process.env.LAZY === '1';
     if (!hits.length) problems.push(`${file}: no hit for its own term ${term}`);
     hits.forEach((h) => { if (!raw.docs[h.ref]) problems.push(`${file}: ref ${h.ref} has no row`); });
   }
+  // the client's own routing (through the chunks, for two levels) sends this shard's first
+  // and last postings here
+  const personsOf = (term) => {
+    const fields = raw.index.invertedIndex.find((t) => t[0] === term)[1];
+    return Object.keys(fields).filter((f) => f !== '_index').flatMap((f) => Object.keys(fields[f]))
+      .map((ref) => parseInt(ref, 36));
+  };
+  const firstKey = [terms[0], Math.min(...personsOf(terms[0]))];
+  const lastKey = [terms[terms.length - 1], Math.max(...personsOf(terms[terms.length - 1]))];
+  for (const [term, person] of [firstKey, lastKey]) {
+    const routed = core.shardAt(manifest, term, person, chunks);
+    if (routed !== n) problems.push(`${file}: (${term}, ${person}) is routed to shard ${routed}`);
+  }
   if (typeof entry !== 'string') {
     const firstHit = index.query((q) => q.term(first, {usePipeline: false}));
     if (!firstHit.some((h) => parseInt(h.ref, 36) === pid)) {
@@ -99,14 +139,18 @@ const manifestGzip = zlib.gzipSync(fs.readFileSync(path.join(dir, 'manifest.json
 (async () => {
   const out = [];
   for (const {q, town} of queries) {
-    const res = await core.run(lunr, manifest, q, town || '', (f) => Promise.resolve(parsed[f] || load(f)));
+    const res = await core.run(lunr, manifest, q, town || '', (f) => Promise.resolve(parsed[f] || load(f)),
+                               (f) => Promise.resolve(readChunk(f)));
+    const shardGzip = res.shards.reduce((a, f) => a + gzipSize(f), 0);
+    const chunkGzip = res.chunks.reduce((a, f) => a + gzipSize(f), 0);
     out.push({
-      q, town: town || '', persons: res.persons, truncated: res.truncated, shards: res.shards,
-      gzipBytes: manifestGzip + res.shards.reduce((a, f) => a + gzipSize(f), 0),
+      q, town: town || '', persons: res.persons, truncated: res.truncated, shards: res.shards, chunks: res.chunks,
+      gzipBytes: manifestGzip + chunkGzip + shardGzip, chunkGzip, shardGzip,
       places: res.places,
       records: res.records.map((r) => ({name: r.name, id: r.id, township: r.township, village: r.village,
         program: r.program, amount: r.amount, date: r.date, url: r.url, ref: r.ref})),
     });
   }
-  process.stdout.write(JSON.stringify({shards: manifest.shards.length, loaded, problems, manifestGzip, queries: out}));
+  process.stdout.write(JSON.stringify({shards: core.shardCount(manifest), chunks: manifest.shards ? 0 : manifest.index.length,
+                                       loaded, problems, manifestGzip, queries: out}));
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -3,7 +3,8 @@
  *
  * The query is split into parts (Chinese name, pinyin / initials, name + initials, ID digits,
  * township / village / program names). Each name part becomes a few lunr lookups (exact or
- * prefix) whose shards are found by binary search over the manifest's shard boundaries; a
+ * prefix) whose shards are found by binary search over the manifest's shard boundaries (a
+ * two-level manifest: over every k-th, then over the chunk file of k that the key falls in); a
  * part whose lookups would need many shards ("王", "zhang") is fetched only in part, or used
  * as a filter when another part is more selective. Persons matching every part are ranked
  * by how well they matched (exact name first) and expanded to one result per record.
@@ -14,6 +15,8 @@
 (function (root) {
   'use strict';
 
+  // Shards one lookup / one query may read: a manifest's `maxShards` ([lookup, query]: an
+  // index of smaller shards reads more of them), or these.
   var MAX_SHARDS_PER_LOOKUP = 2;
   var MAX_SHARDS_PER_QUERY = 3;
   var PAGE = 50;
@@ -238,30 +241,96 @@
     return term < t || (term === t && pid < p);
   }
 
-  function shardAt(manifest, term, pid) {
-    var shards = manifest.shards, lo = 0, hi = shards.length - 1;
-    while (lo < hi) {  // last shard whose first key <= (term, pid)
+  function lastAtOrBefore(list, term, pid) {
+    var lo = 0, hi = list.length - 1;
+    while (lo < hi) {  // last entry <= (term, pid)
       var mid = (lo + hi + 1) >> 1;
-      if (keyLess(term, pid, shards[mid])) hi = mid - 1; else lo = mid;
+      if (keyLess(term, pid, list[mid])) hi = mid - 1; else lo = mid;
     }
     return lo;
   }
 
-  // Shards are named by ordinal, in base 36, inside the index's content-hashed directory.
+  // A one-level manifest lists every shard's boundary (`shards`). A two-level one (the
+  // province's; generator/search/chunks.py) lists every k-th (`index`, k = `chunk`) and keeps
+  // the boundaries of shards [j·k, (j+1)·k) in chunk file j (`_<j in base 36>.json`): a key's
+  // chunk is found in `index`, its shard in that chunk. Ordinals are global.
+  function shardCount(manifest) {
+    return manifest.shards ? manifest.shards.length : manifest.count;
+  }
+
+  function chunkOf(manifest, term, pid) {
+    return lastAtOrBefore(manifest.index, term, pid);
+  }
+
+  // The shard holding (term, pid); null if its chunk (two levels) is not in `chunks`.
+  function shardAt(manifest, term, pid, chunks) {
+    if (manifest.shards) return lastAtOrBefore(manifest.shards, term, pid);
+    var j = chunkOf(manifest, term, pid), list = chunks && chunks[j];
+    return list ? j * manifest.chunk + lastAtOrBefore(list, term, pid) : null;
+  }
+
+  // Shards are named by ordinal, in base 36, inside the index's content-hashed directory;
+  // chunks by theirs after "_" (never the start of a shard's name).
   function shardFile(n) {
     return n.toString(36) + '.json';
   }
 
-  function shardRange(manifest, lk, pids) {
-    if (!manifest.shards.length) return [];
-    var first, last;
-    if (lk.prefix) {
-      first = shardAt(manifest, lk.term, 0);
-      last = shardAt(manifest, lk.term + '\uffff', 0);
-    } else {
-      first = shardAt(manifest, lk.term, pids[0]);
-      last = shardAt(manifest, lk.term, pids[1] - 1);
+  function chunkFile(j) {
+    return '_' + j.toString(36) + '.json';
+  }
+
+  // The first and last key a lookup may hit: a prefix's whole key range; a term's postings
+  // of the persons in `pids` (a township is a range of persons).
+  function lookupKeys(lk, pids) {
+    return lk.prefix ? [[lk.term, 0], [lk.term + '\uffff', 0]] : [[lk.term, pids[0]], [lk.term, pids[1] - 1]];
+  }
+
+  // The chunks a query's lookups still need (two levels), given those loaded (`chunks`):
+  // each lookup's first key's chunk j1, and the next one, j1 + 1, if its last key falls
+  // there. A last key further on means the range holds all of chunk j1 + 1 and more, k + 2
+  // shards at least (the index writer makes that more than a lookup may read): broad, so
+  // only its first shards are read, which chunk j1 locates, and its end need not be known
+  // (shardRange). One round trip, before the shards.
+  function chunksNeeded(manifest, parts, pids, chunks) {
+    if (manifest.shards || !manifest.count) return [];
+    var want = {};
+    parts.forEach(function (part) {
+      partLookups(part, manifest).forEach(function (lk) {
+        var keys = lookupKeys(lk, pids);
+        var j1 = chunkOf(manifest, keys[0][0], keys[0][1]), j2 = chunkOf(manifest, keys[1][0], keys[1][1]);
+        if (!chunks[j1]) want[j1] = true;
+        if (j2 === j1 + 1 && !chunks[j2]) want[j2] = true;
+      });
+    });
+    return Object.keys(want).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  // Loads the chunks the query needs (chunksNeeded: one round trip) → Promise of
+  // {chunks: chunk number → boundaries, files: [chunk file names fetched]}.
+  function loadChunks(manifest, parts, pids, loadChunk) {
+    var chunks = {}, files = [];
+    function more() {
+      var wanted = chunksNeeded(manifest, parts, pids, chunks);
+      if (!wanted.length) return Promise.resolve({chunks: chunks, files: files});
+      return Promise.all(wanted.map(function (j) { files.push(chunkFile(j)); return loadChunk(chunkFile(j)); }))
+        .then(function (lists) {
+          wanted.forEach(function (j, i) { chunks[j] = lists[i]; });
+          return more();
+        });
     }
+    return more();
+  }
+
+  function shardRange(manifest, lk, pids, chunks) {
+    if (!shardCount(manifest)) return [];
+    var keys = lookupKeys(lk, pids);
+    var first = shardAt(manifest, keys[0][0], keys[0][1], chunks);
+    var last = shardAt(manifest, keys[1][0], keys[1][1], chunks);
+    if (first === null) throw new Error('chunk not loaded for ' + lk.term);
+    // not loaded (chunksNeeded): a range of three shards or more, or an empty one (the last
+    // key before the first: a township without this term); the first shard of the last
+    // key's chunk stands for its end
+    if (last === null) last = chunkOf(manifest, keys[1][0], keys[1][1]) * manifest.chunk;
     var out = [];
     for (var i = first; i <= last; i++) out.push(i);
     return out;
@@ -271,16 +340,19 @@
   // MAX_SHARDS_PER_LOOKUP shards is "broad": only its first shards are read (the first may
   // hold little of the range, so two). The most selective part runs first; another part
   // runs only if all its shards fit the per-query cap, otherwise it filters the rows.
-  function plan(manifest, parts, pids) {
+  // `chunks` (a two-level manifest): chunk number → its boundaries, for chunksNeeded's.
+  function plan(manifest, parts, pids, chunks) {
+    var perLookup = manifest.maxShards ? manifest.maxShards[0] : MAX_SHARDS_PER_LOOKUP;
+    var perQuery = manifest.maxShards ? manifest.maxShards[1] : MAX_SHARDS_PER_QUERY;
     var searchable = [];
     parts.forEach(function (part) {
       var lks = partLookups(part, manifest);
       if (!lks.length) return;
       var all = {};
       lks.forEach(function (lk) {
-        var range = shardRange(manifest, lk, pids);
-        lk.broad = range.length > MAX_SHARDS_PER_LOOKUP;
-        lk.shards = range.slice(0, MAX_SHARDS_PER_LOOKUP);
+        var range = shardRange(manifest, lk, pids, chunks);
+        lk.broad = range.length > perLookup;
+        lk.shards = range.slice(0, perLookup);
         lk.shards.forEach(function (x) { all[x] = true; });
       });
       searchable.push({part: part, lookups: lks, count: Object.keys(all).length,
@@ -293,7 +365,7 @@
       var fits = [];
       s.lookups.slice().sort(function (a, b) { return a.tier - b.tier; }).forEach(function (lk) {
         var extra = lk.shards.filter(function (x) { return !taken[x]; });
-        if (used + extra.length > MAX_SHARDS_PER_QUERY && (n > 0 || fits.length)) { lk.skipped = true; return; }
+        if (used + extra.length > perQuery && (n > 0 || fits.length)) { lk.skipped = true; return; }
         extra.forEach(function (x) { taken[x] = true; });
         used += extra.length;
         fits.push(lk);
@@ -335,7 +407,12 @@
   function passesFilter(part, doc, manifest, shard) {
     var name = doc[0], id = doc[1], village = villagesOf(shard, manifest)[doc[2]];
     switch (part.kind) {
-      case 'han': return nameHasChars(name, part.text);
+      case 'han':
+        // as the part's own lookups would: its characters, or the masked form a page shows
+        // (张明秀 → 张＊秀), so a name filtering the ID digits' rows keeps its masked records
+        if (nameHasChars(name, part.text)) return true;
+        var masked = part.text.indexOf(MASK) < 0 && Array.from(part.text).length >= 3 ? maskedForm(part.text, manifest) : null;
+        return !!masked && shapeFits(name, masked);
       case 'mixed': return name.indexOf(part.text) === 0;
       case 'digits':
         var tail = id.slice(-4).toLowerCase();
@@ -369,16 +446,26 @@
 
   /**
    * Run a query. loadShard(fileName) → Promise of a parsed shard ({index: lunr.Index, docs}).
-   * Resolves to {records: [...], persons, truncated, places, parts, shards: [file names]}.
+   * loadChunk(fileName) → Promise of a chunk file's boundary list (a two-level manifest; the
+   * chunks are fetched first, one round trip); without it loadShard is asked for them.
+   * Resolves to {records: [...], persons, truncated, places, parts, shards: [file names],
+   * chunks: [file names]}.
    */
-  function run(lunr, manifest, query, town, loadShard) {
+  function run(lunr, manifest, query, town, loadShard, loadChunk) {
     var parts = parseQuery(query, manifest);
     var townInfo = townRange(manifest, town);
     var pids = townInfo ? townInfo.pids : [0, manifest.persons];
-    var p = plan(manifest, parts, pids);
+    if (manifest.shards) return runPlanned(lunr, manifest, parts, pids, {}, [], loadShard);
+    return loadChunks(manifest, parts, pids, loadChunk || loadShard).then(function (got) {
+      return runPlanned(lunr, manifest, parts, pids, got.chunks, got.files, loadShard);
+    });
+  }
+
+  function runPlanned(lunr, manifest, parts, pids, chunks, chunkFiles, loadShard) {
+    var p = plan(manifest, parts, pids, chunks);
     var files = p.shards.map(shardFile);
     var result = {parts: parts, records: [], persons: 0, truncated: p.truncated,
-                  places: placeLinks(parts, manifest), shards: files};
+                  places: placeLinks(parts, manifest), shards: files, chunks: chunkFiles};
     if (!p.run.length) return Promise.resolve(result);
     return Promise.all(files.map(loadShard)).then(function (loaded) {
       var byIndex = {};
@@ -463,8 +550,9 @@
     return links;
   }
 
-  var core = {normalize: normalize, parseQuery: parseQuery, plan: plan, run: run,
-              maskedForm: maskedForm, syllableSplits: syllableSplits, shardFile: shardFile, PAGE: PAGE};
+  var core = {normalize: normalize, parseQuery: parseQuery, plan: plan, run: run, loadChunks: loadChunks,
+              maskedForm: maskedForm, syllableSplits: syllableSplits, shardFile: shardFile, chunkFile: chunkFile,
+              shardCount: shardCount, shardAt: shardAt, PAGE: PAGE};
   root.YikatongSearch = core;
   if (typeof module !== 'undefined' && module.exports) module.exports = core;
 
@@ -497,7 +585,8 @@
     var earlyQuery = params.get('q').trim(), earlyTown = params.get('town') || '';
     var early = boot.early = {query: earlyQuery, town: earlyTown};
     early.promise = boot.manifest.then(function (manifest) {
-      return run(lunrProxy, manifest, earlyQuery, earlyTown, function (file) { return loadShard(manifest, file); });
+      return run(lunrProxy, manifest, earlyQuery, earlyTown, function (file) { return loadShard(manifest, file); },
+                 function (file) { return loadChunk(manifest, file); });
     });
     early.promise.catch(function () {});
   }
@@ -508,6 +597,7 @@
   boot.lunrProxy = lunrProxy;
   boot.fetchJson = fetchJson;
   boot.loadShard = loadShard;
+  boot.loadChunk = loadChunk;
   boot.lunrWanted = function () { lunrWanted(); };
 
   function inlineManifest() {
@@ -551,6 +641,16 @@
     return promise;
   }
 
+  // A chunk of a two-level manifest's boundaries (a JSON list), kept like the shards.
+  function loadChunk(manifest, file) {
+    var cache = boot.shardCache;
+    if (!cache[file]) {
+      cache[file] = fetchJson(boot.base + manifest.shardDir + file);
+      lunrWanted();  // the shards come next
+    }
+    return cache[file];
+  }
+
   function loadShard(manifest, file) {
     var cache = boot.shardCache;
     if (!cache[file]) {
@@ -573,7 +673,7 @@
   if (typeof document === 'undefined') return;
   var core = root.YikatongSearch, boot = core.boot, run = core.run, PAGE = core.PAGE;
   var params = boot.params, lunrProxy = boot.lunrProxy, fetchJson = boot.fetchJson;
-  var loadShard = boot.loadShard, lunrWanted = boot.lunrWanted;
+  var loadShard = boot.loadShard, loadChunk = boot.loadChunk, lunrWanted = boot.lunrWanted;
 
   // The page starts once its form and results box exist: the search page calls
   // YikatongSearch.start() right after them (templates/search.html.j2), so a shared link's
@@ -734,7 +834,8 @@
       manifestPromise.then(function (manifest) {
         fillTowns(manifest);
         // the core plans and requests shards at once; lunr is awaited only inside loadShard
-        return started || run(lunrProxy, manifest, query, town, function (file) { return loadShard(manifest, file); });
+        return started || run(lunrProxy, manifest, query, town, function (file) { return loadShard(manifest, file); },
+                              function (file) { return loadChunk(manifest, file); });
       }).then(function (res) {
         if (mine === sequence) render(query, res);
       }).catch(function () {
