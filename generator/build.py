@@ -119,14 +119,17 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     it exists) instead of being rendered (``generator.core.reuse``): data and print pages,
     downloads, the Excel templates. `reuse_record` is the file describing the previous tree
     (input digest and sha256 of each such file) and, once the build succeeded, the new one
-    (default ``.<out name>.reuse.json`` beside `out`). The output is byte for byte a cold
-    build's; ``summary.reused`` counts the files taken.
+    (default ``.<out name>.reuse.json`` beside `out`; with ``record=False`` there is no default:
+    nothing is reused or recorded unless the caller says where, since `out` may lie inside a
+    tree the caller publishes). The output is byte for byte a cold build's; ``summary.reused``
+    counts the files taken.
     """
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     data_dir, out = Path(data_dir), Path(out)
     previous = Path(previous) if previous is not None else out
-    reuse_record = Path(reuse_record) if reuse_record is not None else record_path(out)
+    if reuse_record is None and record:
+        reuse_record = record_path(out)
     summary = BuildSummary(out=out)
     result = validate_data(data_dir, as_of=as_of)
     if result.problems:
@@ -161,7 +164,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
         if findings:
             raise LeakFound([locate_finding(f, tmp, result) for f in findings])
         swap_into_place(tmp, out)
-        reuse.save(reuse_record)
+        if reuse_record is not None:
+            reuse.save(reuse_record)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if record:

@@ -286,3 +286,22 @@ def test_the_leak_scan_reads_reused_files_too(built_site: Path, tmp_path: Path) 
     with pytest.raises(LeakFound) as caught:
         build_site(data, site, as_of=AS_OF)
     assert any(line.startswith(rel) for line in caught.value.message.splitlines())
+
+
+@pytest.mark.slow
+def test_a_caller_that_publishes_elsewhere_names_the_previous_tree_and_the_record(built_site: Path,
+                                                                                 tmp_path: Path) -> None:
+    """``yikatong province build``: the county is built into the new province tree, reusing the
+    live one; its record lives in the caller's state, never in the published tree."""
+    data, site = _site_copy(built_site, tmp_path)
+    staging = tmp_path / "province-staging"
+    staging.mkdir()
+    state = tmp_path / "state" / "county.reuse.json"
+    shutil.copyfile(record_path(site), state.parent.mkdir() or state)
+    built = build_site(data, staging / "county", as_of=AS_OF, record=False, previous=site, reuse_record=state)
+    assert built.reused > 0
+    assert sorted(p.name for p in staging.iterdir()) == ["county"]
+    assert _digest(staging / "county") == _digest(built_site)
+    assert read_record(state).keys() <= set(_digest(staging / "county"))
+    build_site(data, staging / "other", as_of=AS_OF, record=False)  # nothing said: nothing recorded
+    assert sorted(p.name for p in staging.iterdir()) == ["county", "other"]

@@ -111,10 +111,10 @@ class Reuse:
         self._dirs: set[Path] = set()
 
     @classmethod
-    def open(cls, root: Path, previous: Path | None, record: Path, context: Iterable[object] = ()) -> Reuse:
+    def open(cls, root: Path, previous: Path | None, record: Path | None, context: Iterable[object] = ()) -> Reuse:
         """Start a build at `root` over the `previous` tree described by the file `record`."""
         old: dict[str, tuple[str, str]] = {}
-        if previous is not None and Path(previous).is_dir():
+        if previous is not None and record is not None and Path(previous).is_dir():
             old = read_record(record)
         else:
             previous = None
