@@ -258,7 +258,7 @@ def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summ
     _write_json(tmp / "data" / "batches.json", state.rows)
     (tmp / "data" / "stats.json").write_text(stats_json(stats), encoding="utf-8")
     log.info("下载和数据文件：%.1f 秒", time.perf_counter() - t)
-    search = build_search_index(state.listed, county, tmp)
+    search = build_search_index(state.listed, county, tmp, reuse=reuse)
     summary.pages = render_stats.pages + len(pages)
     summary.reused = reuse.reused
     summary.bytes = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())

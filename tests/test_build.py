@@ -231,6 +231,7 @@ def test_a_rebuild_reuses_what_did_not_change_and_writes_a_cold_builds_bytes(bui
     tampered.write_text(tampered.read_text(encoding="utf-8").replace("</body>", "<p>改过</p></body>"),
                         encoding="utf-8")
     untouched_inode = untouched.stat().st_ino
+    shards = {p.stat().st_ino for p in (site / "search" / "s").glob("*/*.json")}
     cold, cold_summary = _cold(data, tmp_path)
 
     again = build_site(data, site, as_of=AS_OF)
@@ -242,6 +243,7 @@ def test_a_rebuild_reuses_what_did_not_change_and_writes_a_cold_builds_bytes(bui
     assert len(built) / 2 < again.reused < len(built)
     assert f"（{again.reused} 个文件未变，沿用上次构建）" in again.line()
     assert untouched.stat().st_ino == untouched_inode  # hard-linked, not rendered again
+    assert shards & {p.stat().st_ino for p in (site / "search" / "s").glob("*/*.json")}  # search shards too
     assert "改过" not in tampered.read_text(encoding="utf-8")
     assert read_record(record_path(site)).keys() >= {str(p.relative_to(site)) for p in _record_pages(site)}
 

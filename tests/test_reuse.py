@@ -48,6 +48,18 @@ def test_another_key_a_missing_or_an_edited_file_is_not_taken(tmp_path: Path) ->
     assert reuse.reused == 0 and reuse.files == {}
 
 
+def test_a_file_named_by_its_content_is_found_by_its_key_alone(tmp_path: Path) -> None:
+    """Search shards live under a folder named by the digest of them all: a kept shard moves."""
+    old, record = _built(tmp_path)
+    new = tmp_path / "new"
+    reuse = Reuse.open(new, old, record)
+    staged = new / "staging" / "0.json"
+    assert reuse.take_any("k", staged) in (b"<p>a</p>", b"<p>print a</p>")
+    assert reuse.take_any("other key", new / "staging" / "1.json") is None
+    reuse.note("k", staged, "recorded where it finally lies")
+    assert reuse.files == {"staging/0.json": ("k", "recorded where it finally lies")}
+
+
 def test_no_previous_tree_or_a_broken_record_reuses_nothing(tmp_path: Path) -> None:
     old, record = _built(tmp_path)
     assert not Reuse.open(tmp_path / "new", tmp_path / "missing", record).take("k", [tmp_path / "new" / "a" / "index.html"])

@@ -102,6 +102,7 @@ class Reuse:
     def __init__(self, root: Path, previous: Path | None, record: dict[str, tuple[str, str]],
                  context: Iterable[object] = ()):
         self.root = Path(root)
+        self._prefix = str(self.root) + os.sep
         self.previous = Path(previous) if previous is not None else None
         self.old = record if self.previous is not None else {}
         self.base = digest(code_digest(), *context)
@@ -109,6 +110,7 @@ class Reuse:
         self.reused = 0  # files taken from the previous tree
         self.reused_bytes = 0
         self._dirs: set[Path] = set()
+        self._by_key: dict[str, str] | None = None
 
     @classmethod
     def open(cls, root: Path, previous: Path | None, record: Path | None, context: Iterable[object] = ()) -> Reuse:
@@ -156,6 +158,33 @@ class Reuse:
         self.reused_bytes += size
         return True
 
+    def take_any(self, key: str, path: Path) -> bytes | None:
+        """For files named by their content (e.g. under a digest folder): link into `path` any
+        previous file recorded with input digest `key`, wherever it was; its bytes, or None.
+        The caller records it where it finally lies (``record``)."""
+        if self.previous is None:
+            return None
+        if self._by_key is None:
+            self._by_key = {}
+            for rel, (old_key, _sha) in self.old.items():
+                self._by_key.setdefault(old_key, rel)
+        rel = self._by_key.get(key)
+        if rel is None:
+            return None
+        sha = self.old[rel][1]
+        self._mkdir(path.parent)
+        try:
+            _link(self.previous / rel, path)
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != sha:
+            path.unlink(missing_ok=True)
+            return None
+        self.reused += 1
+        self.reused_bytes += len(data)
+        return data
+
     def write(self, key: str, path: Path, data: bytes) -> None:
         """Write `data` to `path` (in the tree being built) and record it under `key`."""
         self._mkdir(path.parent)
@@ -164,7 +193,11 @@ class Reuse:
 
     def record(self, key: str, path: Path, data: bytes) -> None:
         """Record that `path` was written with `data` under `key` (by its own writer)."""
-        self.files[self._rel(path)] = (key, hashlib.sha256(data).hexdigest())
+        self.note(key, path, hashlib.sha256(data).hexdigest())
+
+    def note(self, key: str, path: Path, sha256: str) -> None:
+        """Record `path` (whose bytes have the hex digest `sha256`) under `key`."""
+        self.files[self._rel(path)] = (key, sha256)
 
     def save(self, record: Path) -> None:
         """Write the record of the tree just built (atomically)."""
@@ -177,6 +210,9 @@ class Reuse:
         os.replace(tmp, record)
 
     def _rel(self, path: Path) -> str:
+        text = str(path)  # a string prefix, not Path.relative_to: this runs for every file
+        if text.startswith(self._prefix) and os.sep == "/" and "/../" not in text:
+            return text[len(self._prefix):]
         return Path(path).relative_to(self.root).as_posix()
 
     def _mkdir(self, folder: Path) -> None:

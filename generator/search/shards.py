@@ -164,20 +164,29 @@ def _local_docs(pids: list[int], persons: Persons) -> str:
 
 
 
-def write_shards(shards: list[Shard], persons: Persons, staging: Path) -> list[tuple[bytes, int, int]]:
-    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes), in order.
+def shard_inputs(shard: Shard, persons: Persons) -> tuple[object, ...]:
+    """Everything ``shard_json`` reads for `shard` in a county's index (no local tables)."""
+    pids = sorted({pid for _, plist in shard.terms for pid, _ in plist})
+    return LUNR_VERSION, shard.terms, [(persons.refs[pid], persons.payload[pid]) for pid in pids]
+
+
+def write_shards(shards: list[Shard], persons: Persons, staging: Path,
+                 only: list[int] | None = None) -> dict[int, tuple[bytes, int, int]]:
+    """Write the shard files (every one, or the numbers in `only`); per shard number
+    (sha256 digest, bytes, gzipped bytes).
 
     lunr.py builds about 200 shards a second; a big county's thousands are built by forked
     workers (one per core, up to 4). Each worker adopts the shards and persons once, through
     the pool's initializer: with the fork start method they are inherited, never pickled.
     """
+    todo = list(range(len(shards))) if only is None else list(only)
     workers = worker_count()
-    if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [_write_shard(n, shards[n], persons, staging) for n in range(len(shards))]
+    if len(todo) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return {n: _write_shard(n, shards[n], persons, staging) for n in todo}
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_adopt,
                              initargs=(shards, persons, staging)) as pool:
-        done = [row for part in pool.map(_write_every, [(i, workers) for i in range(workers)]) for row in part]
-    return [row[1:] for row in sorted(done)]
+        done = [row for part in pool.map(_write_every, [todo[i::workers] for i in range(workers)]) for row in part]
+    return {row[0]: row[1:] for row in sorted(done)}
 
 
 class _Worker:
@@ -192,12 +201,11 @@ def _adopt(shards: list[Shard], persons: Persons, staging: Path) -> None:
     _Worker.shards, _Worker.persons, _Worker.staging = shards, persons, staging
 
 
-def _write_every(job: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
-    """In a worker: every `step`-th shard from `start`."""
-    start, step = job
+def _write_every(numbers: list[int]) -> list[tuple[int, bytes, int, int]]:
+    """In a worker: the shards of these numbers."""
     shards, persons = _Worker.shards, _Worker.persons
     assert persons is not None
-    return [(n, *_write_shard(n, shards[n], persons, _Worker.staging)) for n in range(start, len(shards), step)]
+    return [(n, *_write_shard(n, shards[n], persons, _Worker.staging)) for n in numbers]
 
 
 def _write_shard(n: int, shard: Shard, persons: Persons, staging: Path) -> tuple[bytes, int, int]:
