@@ -161,13 +161,13 @@ class Reuse:
     def take_any(self, key: str, path: Path) -> bytes | None:
         """For files named by their content (e.g. under a digest folder): link into `path` any
         previous file recorded with input digest `key`, wherever it was; its bytes, or None.
-        The caller records it where it finally lies (``record``)."""
+        The caller records it where it finally lies (``note``)."""
         if self.previous is None:
             return None
         if self._by_key is None:
             self._by_key = {}
-            for rel, (old_key, _sha) in self.old.items():
-                self._by_key.setdefault(old_key, rel)
+            for old_rel, (old_key, _sha) in self.old.items():
+                self._by_key.setdefault(old_key, old_rel)
         rel = self._by_key.get(key)
         if rel is None:
             return None
