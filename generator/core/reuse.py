@@ -36,8 +36,8 @@ from generator.core.paths import PACKAGE_DIR
 RECORD_VERSION = 1
 
 # the libraries whose behaviour shapes output bytes (templates, escaping, number text, QR
-# codes, spreadsheets, search shards); mkdocs and its theme reach the data pages through the shells, which
-# are hashed themselves
+# codes, spreadsheets, search shards); mkdocs and its theme reach the data pages through the
+# shells, which are hashed themselves
 LIBRARIES = ("jinja2", "markupsafe", "pandas", "numpy", "segno", "openpyxl", "pyyaml", "lunr")
 
 
