@@ -188,6 +188,7 @@ class Reuse:
     def write(self, key: str, path: Path, data: bytes) -> None:
         """Write `data` to `path` (in the tree being built) and record it under `key`."""
         self._mkdir(path.parent)
+        path.unlink(missing_ok=True)  # never write through a hard link into the previous tree
         path.write_bytes(data)
         self.record(key, path, data)
 
