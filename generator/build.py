@@ -25,6 +25,7 @@ from generator.core import urls
 from generator.core.county import County
 from generator.core.errors import InvalidInput, LeakFound, YikatongError
 from generator.core.paths import MKDOCS_CONFIG
+from generator.core.reuse import Reuse, record_path
 from generator.core.workdays import WorkCalendar
 from generator.ingest.load import Batch
 from generator.ingest.validate import ValidationResult, validate_data
@@ -88,15 +89,18 @@ class BuildSummary:
     warnings: list[str] = field(default_factory=list)
     out: Path = Path("site")
     pending: dict[str, str] = field(default_factory=dict)  # record=False: files still to write
+    reused: int = 0  # files taken unchanged from the previous build (inputs and bytes the same)
 
     def line(self) -> str:
-        return (f"构建完成：{self.batches} 个批次，{self.records} 条记录，{self.pages} 个页面，"
+        reused = f"（{self.reused} 个文件未变，沿用上次构建）" if self.reused else ""
+        return (f"构建完成：{self.batches} 个批次，{self.records} 条记录，{self.pages} 个页面{reused}，"
                 f"{self.bytes / 1e6:.1f} MB，{self.seconds:.1f} 秒，{len(self.warnings)} 个警告 → {self.out}")
 
 
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None,
                record: bool = True, listed_out: Path | None = None,
-               on_validated: Callable[[ValidationResult], None] | None = None) -> BuildSummary:
+               on_validated: Callable[[ValidationResult], None] | None = None,
+               previous: Path | None = None, reuse_record: Path | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
     `src_dir` (tests only) keeps the mkdocs sources somewhere else; by default they are in
@@ -110,10 +114,22 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     to a fresh temporary directory unless `src_dir` is given, so builds never collide.
     `on_validated` is called with the validation result (the province's cross-county digests
     are made from it, so a county's data is read and validated once).
+
+    Files whose inputs did not change are taken from the `previous` tree (default: `out`, when
+    it exists) instead of being rendered (``generator.core.reuse``): data and print pages,
+    downloads, the Excel templates. `reuse_record` is the file describing the previous tree
+    (input digest and sha256 of each such file) and, once the build succeeded, the new one
+    (default ``.<out name>.reuse.json`` beside `out`; with ``record=False`` there is no default:
+    nothing is reused or recorded unless the caller says where, since `out` may lie inside a
+    tree the caller publishes). The output is byte for byte a cold build's; ``summary.reused``
+    counts the files taken.
     """
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     data_dir, out = Path(data_dir), Path(out)
+    previous = Path(previous) if previous is not None else out
+    if reuse_record is None and record:
+        reuse_record = record_path(out)
     summary = BuildSummary(out=out)
     result = validate_data(data_dir, as_of=as_of)
     if result.problems:
@@ -142,11 +158,14 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     tmp, src = work / "site", Path(src_dir) if src_dir is not None else work / "src"
     try:
-        _render_all(state, data_dir, src, tmp, summary)
+        reuse = Reuse.open(tmp, previous, reuse_record, context=[county])
+        _render_all(state, data_dir, src, tmp, summary, reuse)
         findings = scan_site(tmp, sensitive=result.sensitive_values)
         if findings:
             raise LeakFound([locate_finding(f, tmp, result) for f in findings])
         swap_into_place(tmp, out)
+        if reuse_record is not None:
+            reuse.save(reuse_record)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if record:
@@ -207,7 +226,8 @@ class _PublishState:
         return notice, revision
 
 
-def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summary: BuildSummary) -> None:
+def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summary: BuildSummary,
+                reuse: Reuse) -> None:
     county, as_of = state.county, state.as_of
     env = environment()
     downloads = download_files(state.listed, county)
@@ -227,18 +247,20 @@ def _render_all(state: _PublishState, data_dir: Path, src: Path, tmp: Path, summ
     log.info("主题页面：%d 个（mkdocs-material，%.1f 秒）", len(pages), time.perf_counter() - t)
     t = time.perf_counter()
     render_stats = RenderStats()
-    writer = PageWriter(tmp, shells, render_stats)
+    writer = PageWriter(tmp, shells, render_stats, reuse)
     render_data_pages(env, writer, state.shown, county, state.views, state.hidden, state.place_extras)
     _render_old_versions(env, writer, state)
-    log.info("数据页面：%d 个（%.1f 秒）", render_stats.pages, time.perf_counter() - t)
+    log.info("数据页面：%d 个（其中 %d 个未变，沿用上次构建；%.1f 秒）", render_stats.pages,
+             render_stats.reused_pages, time.perf_counter() - t)
     t = time.perf_counter()
-    write_downloads(state.listed, county, tmp)
-    write_templates(data_dir, tmp / "guide" / "templates")
+    write_downloads(state.listed, county, tmp, reuse)
+    write_templates(data_dir, tmp / "guide" / "templates", reuse)
     _write_json(tmp / "data" / "batches.json", state.rows)
     (tmp / "data" / "stats.json").write_text(stats_json(stats), encoding="utf-8")
     log.info("下载和数据文件：%.1f 秒", time.perf_counter() - t)
-    search = build_search_index(state.listed, county, tmp)
+    search = build_search_index(state.listed, county, tmp, reuse=reuse)
     summary.pages = render_stats.pages + len(pages)
+    summary.reused = reuse.reused
     summary.bytes = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     log.info("搜索：%d 个分片", search.shards)
 

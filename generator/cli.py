@@ -84,7 +84,12 @@ def validate(data_dir: Path, as_of: dt.date | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True)
 @as_of_option
 def build(data_dir: Path, out: Path, as_of: dt.date | None) -> None:
-    """完整构建：校验 → 交叉核对 → 脱敏 → 生成页面 → 搜索索引 → 泄露扫描。"""
+    """完整构建：校验 → 交叉核对 → 脱敏 → 生成页面 → 搜索索引 → 泄露扫描。
+
+    --out 已有上次构建的网站时，输入没有变化的页面、打印公示表、下载文件和搜索分片直接沿用（被改动过的文件重新生成），结果与从头构建逐字节相同；泄露扫描仍读取新网站的每个字节。
+
+    沿用记录保存在网站目录旁边的 .<网站目录名>.reuse.json，不会发布。
+    """
     from generator.build import build_site
 
     summary = build_site(data_dir, out, as_of=as_of)

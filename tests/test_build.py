@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,9 +14,11 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 import generator.build as build_module
-from generator.build import build_site
+import generator.core.reuse as reuse_module
+from generator.build import BuildSummary, build_site
 from generator.cli import main
 from generator.core.errors import InvalidInput, LeakFound, display_path
+from generator.core.reuse import RECORD_VERSION, read_record, record_path
 from generator.ingest.load import input_values, load_batches
 from generator.privacy.scan import scan_site
 from tests.conftest import AS_OF
@@ -183,3 +187,123 @@ def test_same_input_gives_byte_identical_output(built_site: Path, sample_dir: Pa
     first, second = _digest(built_site), _digest(again)
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+# ---------------------------------------------------------------- reuse of the previous build
+
+
+def _site_copy(built_site: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Writable copies of the session site (with its reuse record) and of the data it was built from."""
+    data, site = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(built_site.parent / "data", data)
+    shutil.copytree(built_site, site)
+    shutil.copyfile(record_path(built_site), record_path(site))
+    return data, site
+
+
+def _cold(data: Path, tmp_path: Path, as_of: dt.date = AS_OF) -> tuple[Path, BuildSummary]:
+    """A cold build of a copy of `data` (taken now: before another build writes its ledger)."""
+    fresh = tmp_path / "cold-data"
+    shutil.copytree(data, fresh)
+    out = tmp_path / "cold"
+    return out, build_site(fresh, out, as_of=as_of)
+
+
+def _change_one_record_and_one_batch(data: Path) -> None:
+    """The first 耕地地力保护补贴 record fails and gets a new amount; another batch is retitled."""
+    _edit_first_row(data, "发放状态", "失败")
+    _edit_first_row(data, "面积（亩）", "20.00")
+    _edit_first_row(data, "补贴金额（元）", "1378.60")  # 20.00 亩 × 68.93 元
+    other = sorted((data / "batches").glob("*/*-slbc/batch.yml"))[0]
+    meta = other.read_text(encoding="utf-8")
+    other.write_text(re.sub(r"(?m)^title: .*$", "title: 森林生态效益补偿发放名单（重新公布）", meta), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_rebuild_reuses_what_did_not_change_and_writes_a_cold_builds_bytes(built_site: Path,
+                                                                            tmp_path: Path) -> None:
+    data, site = _site_copy(built_site, tmp_path)
+    assert read_record(record_path(site)), "the first build recorded its files"
+    assert not [p for p in site.rglob("*") if "reuse" in p.name]  # the record is never published
+    _change_one_record_and_one_batch(data)
+    pages = _record_pages(site)
+    tampered, untouched = pages[-1], pages[-2]
+    tampered.write_text(tampered.read_text(encoding="utf-8").replace("</body>", "<p>改过</p></body>"),
+                        encoding="utf-8")
+    untouched_inode = untouched.stat().st_ino
+    shards = {p.stat().st_ino for p in (site / "search" / "s").glob("*/*.json")}
+    cold, cold_summary = _cold(data, tmp_path)
+
+    again = build_site(data, site, as_of=AS_OF)
+
+    built, expected = _digest(site), _digest(cold)
+    assert built.keys() == expected.keys()
+    assert [k for k in built if built[k] != expected[k]] == []
+    assert cold_summary.reused == 0
+    assert len(built) / 2 < again.reused < len(built)
+    assert f"（{again.reused} 个文件未变，沿用上次构建）" in again.line()
+    assert untouched.stat().st_ino == untouched_inode  # hard-linked, not rendered again
+    assert shards & {p.stat().st_ino for p in (site / "search" / "s").glob("*/*.json")}  # search shards too
+    assert "改过" not in tampered.read_text(encoding="utf-8")
+    assert read_record(record_path(site)).keys() >= {str(p.relative_to(site)) for p in _record_pages(site)}
+
+
+@pytest.mark.slow
+def test_another_as_of_reuses_only_what_reads_the_same(built_site: Path, tmp_path: Path) -> None:
+    data, site = _site_copy(built_site, tmp_path)
+    later = AS_OF + dt.timedelta(days=45)
+    cold, _ = _cold(data, tmp_path, later)
+    build_site(data, site, as_of=later)
+    built, expected = _digest(site), _digest(cold)
+    assert built.keys() == expected.keys()
+    assert [k for k in built if built[k] != expected[k]] == []
+
+
+@pytest.mark.slow
+def test_a_changed_county_or_generator_renders_everything_again(built_site: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data, site = _site_copy(built_site, tmp_path)
+    county = data / "county.yml"
+    county.write_text(county.read_text(encoding="utf-8").replace("0469-4621302", "0469-4621399"),
+                      encoding="utf-8")
+    assert build_site(data, site, as_of=AS_OF).reused == 0
+    assert "0469-4621399" in "".join(p.read_text(encoding="utf-8") for p in _record_pages(site))
+    # the code and templates are hashed into every key (tests/test_reuse.py: what that covers)
+    monkeypatch.setattr(reuse_module, "code_digest", lambda: "another version of the generator")
+    assert build_site(data, site, as_of=AS_OF).reused == 0
+
+
+@pytest.mark.slow
+def test_the_leak_scan_reads_reused_files_too(built_site: Path, tmp_path: Path) -> None:
+    """A previous file edited to leak *and* re-recorded (digest forged) is reused, and the
+    scan over the whole new tree still refuses the build."""
+    data, site = _site_copy(built_site, tmp_path)
+    page = _record_pages(site)[0]
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>电话 13800138000</p></body>"),
+                    encoding="utf-8")
+    record = read_record(record_path(site))
+    rel = str(page.relative_to(site))
+    record[rel] = (record[rel][0], hashlib.sha256(page.read_bytes()).hexdigest())
+    record_path(site).write_text(json.dumps({"version": RECORD_VERSION, "files": record}), encoding="utf-8")
+    with pytest.raises(LeakFound) as caught:
+        build_site(data, site, as_of=AS_OF)
+    assert any(line.startswith(rel) for line in caught.value.message.splitlines())
+
+
+@pytest.mark.slow
+def test_a_caller_that_publishes_elsewhere_names_the_previous_tree_and_the_record(built_site: Path,
+                                                                                 tmp_path: Path) -> None:
+    """``yikatong province build``: the county is built into the new province tree, reusing the
+    live one; its record lives in the caller's state, never in the published tree."""
+    data, site = _site_copy(built_site, tmp_path)
+    staging = tmp_path / "province-staging"
+    staging.mkdir()
+    state = tmp_path / "state" / "county.reuse.json"
+    shutil.copyfile(record_path(site), state.parent.mkdir() or state)
+    built = build_site(data, staging / "county", as_of=AS_OF, record=False, previous=site, reuse_record=state)
+    assert built.reused > 0
+    assert sorted(p.name for p in staging.iterdir()) == ["county"]
+    assert _digest(staging / "county") == _digest(built_site)
+    assert read_record(state).keys() <= set(_digest(staging / "county"))
+    build_site(data, staging / "other", as_of=AS_OF, record=False)  # nothing said: nothing recorded
+    assert sorted(p.name for p in staging.iterdir()) == ["county", "other"]

@@ -98,6 +98,11 @@ def _column_cells(series: pd.Series) -> pd.Series:
 
 def write_table(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
     """Write `frame` (header row in bold, then rows) as a one-sheet XLSX, deterministically."""
+    Path(path).write_bytes(table_bytes(frame, sheet_name))
+
+
+def table_bytes(frame: pd.DataFrame, sheet_name: str) -> bytes:
+    """The bytes of ``write_table``'s file."""
     header = "".join(
         f'<c t="inlineStr" s="1"><is><t>{_xml_escape(pd.Series([str(c)]))[0]}</t></is></c>' for c in frame.columns)
     rows = pd.Series([""] * len(frame), index=frame.index, dtype="object").astype(str)
@@ -121,7 +126,7 @@ def write_table(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
         "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS, "xl/styles.xml": _STYLES,
         "xl/worksheets/sheet1.xml": sheet,
     }
-    Path(path).write_bytes(zip_parts(parts))
+    return zip_parts(parts)
 
 
 def zip_parts(parts: dict[str, str]) -> bytes:

@@ -45,7 +45,6 @@ from typing import Any
 from generator.build import swap_into_place
 from generator.core.errors import LeakFound, YikatongError
 from generator.core.parallel import ENV as WORKERS_ENV
-from generator.core.paths import PACKAGE_DIR
 from generator.province import checks
 from generator.province.executor import open_executor
 from generator.province.model import CountyEntry, Province, load_province
@@ -349,9 +348,13 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
             def write_digests(validated: Any) -> None:  # raw numbers stay in this task
                 checks.county_digests(code, validated, key).to_parquet(tmp_digests, index=False)
 
+            # files whose inputs did not change are taken from the county's last tree
+            # (``core.reuse``; the record says which, and with what bytes)
+            last = trees / f"{code}-{previous.get('output', '')[:16]}"
             with _worker_processes(max(1, workers)):
                 built = build_site(Path(data_dir), site, as_of=as_of, record=False, listed_out=tmp_listed,
-                                   on_validated=write_digests)
+                                   on_validated=write_digests, previous=last if last.is_dir() else None,
+                                   reuse_record=state / f"{code}.reuse.json")
             after = fingerprint(Path(data_dir), as_of, version, overlay=built.pending)
             digests = state / f"{code}-{after[:20]}.digests.parquet"
             part = state / f"{code}-{after[:20]}.search.json"
@@ -423,12 +426,12 @@ def fingerprint(data_dir: Path, as_of: dt.date, version: str, overlay: dict[str,
 
 
 def code_version(key: bytes) -> str:
-    """The generator's own files (code, templates, assets) and the audit key's tag."""
-    h = hashlib.sha256(hmac.new(key, b"yikatong-province", hashlib.sha256).digest())
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            h.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    """The generator's own files (code, templates, assets, followed through their links) and
+    the libraries that shape its output (``core.reuse.code_digest``), and the audit key's tag."""
+    from generator.core.reuse import code_digest
+
+    return hashlib.sha256(hmac.new(key, b"yikatong-province", hashlib.sha256).digest()
+                          + code_digest().encode()).hexdigest()
 
 
 def _read_state(state_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[Any]]]:

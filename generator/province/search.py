@@ -194,9 +194,8 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
     keys = [_shard_key(s, prov) for s in shards]
     taken = _take_previous(keys, previous or {}, previous_out, staging)
     todo = [n for n in range(len(shards)) if n not in taken]
-    written = write_shards([shards[n] for n in todo], prov, staging, encode=_encode,
-                           names=[shard_name(n) for n in todo], measure_gzip=False)
-    done: dict[int, tuple[bytes, int]] = {n: (d, raw) for n, (d, raw, _) in zip(todo, written, strict=True)}
+    written = write_shards(shards, prov, staging, only=todo, encode=_encode, measure_gzip=False)
+    done: dict[int, tuple[bytes, int]] = {n: (d, raw) for n, (d, raw, _) in written.items()}
     done.update(taken)
     digest = hashlib.sha256()
     boundaries: list[object] = []

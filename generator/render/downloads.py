@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from generator.core.county import County
-from generator.core.xlsx import write_table
+from generator.core.reuse import Reuse, RowDigests
+from generator.core.xlsx import table_bytes
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +36,37 @@ def download_files(public: pd.DataFrame, county: County) -> list[dict[str, Any]]
     return sorted(files, key=lambda f: (f["stem"]))
 
 
-def write_downloads(public: pd.DataFrame, county: County, out_dir: Path) -> int:
-    """Write every file listed by ``download_files`` under out_dir/downloads/files/; returns bytes."""
+def write_downloads(public: pd.DataFrame, county: County, out_dir: Path, reuse: Reuse | None = None) -> int:
+    """Write every file listed by ``download_files`` under out_dir/downloads/files/; returns bytes.
+
+    A township's year whose rows did not change is taken from the previous build (`reuse`)."""
+    reuse = reuse if reuse is not None else Reuse(out_dir, None, {})
     target = out_dir / "downloads" / "files"
     target.mkdir(parents=True, exist_ok=True)
     table = public.assign(
         program_name=public["program"].map(lambda c: county.programs[c].name),
         unit=public["program"].map(lambda c: county.programs[c].unit),
-    )
+    ).reset_index(drop=True)
+    inputs = RowDigests(table, list(COLUMNS))
     total = 0
-    for f in download_files(public, county):
-        rows = table[(table["township"] == f["township"]) & (table["year"] == f["year"])]
-        rows = rows.sort_values(["village", "program", "batch_id", "ref"], kind="stable")
+    files = download_files(public, county)
+    for f in files:
+        selected = ((table["township"] == f["township"]) & (table["year"] == f["year"])).to_numpy()
+        csv_path, xlsx_path = target / f"{f['stem']}.csv", target / f"{f['stem']}.xlsx"
+        title = f"{f['township']}{f['year']}年"
+        key = reuse.key("download", f["stem"], title, inputs.of(selected.nonzero()[0]))
+        before = reuse.reused_bytes
+        if reuse.take(key, [csv_path, xlsx_path]):
+            total += reuse.reused_bytes - before
+            continue
+        rows = table[selected].sort_values(["village", "program", "batch_id", "ref"], kind="stable")
         frame = rows[list(COLUMNS)].rename(columns=COLUMNS)
         csv_bytes = _csv_bytes(frame)
-        (target / f"{f['stem']}.csv").write_bytes(csv_bytes)
-        _write_xlsx(frame, target / f"{f['stem']}.xlsx", f"{f['township']}{f['year']}年")
-        total += len(csv_bytes) + (target / f"{f['stem']}.xlsx").stat().st_size
-    log.info("下载文件：%d 个乡镇×年度，%.1f MB", len(download_files(public, county)), total / 1e6)
+        reuse.write(key, csv_path, csv_bytes)
+        xlsx_bytes = table_bytes(frame, title)
+        reuse.write(key, xlsx_path, xlsx_bytes)
+        total += len(csv_bytes) + len(xlsx_bytes)
+    log.info("下载文件：%d 个乡镇×年度，%.1f MB", len(files), total / 1e6)
     return total
 
 
@@ -77,7 +91,3 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     neutralise_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n", float_format="%.2f")
     # BOM so that Excel on Chinese Windows opens it as UTF-8
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path, title: str) -> None:
-    write_table(frame, path, title)

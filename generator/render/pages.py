@@ -24,8 +24,9 @@ from generator.checks.budget import paid_mask
 from generator.core import urls, vocab
 from generator.core.county import County, Program
 from generator.core.money import format_money, format_plain
+from generator.core.reuse import Reuse, RowDigests, digest
 from generator.render.govsite import page_meta
-from generator.render.printable import PRINT_DIR, records_meta, write_print_page
+from generator.render.printable import PRINT_DIR, print_page, print_url, records_meta
 from generator.site.mkdocs import Shell, page_depth
 
 log = logging.getLogger(__name__)
@@ -51,25 +52,48 @@ class BatchView:
 class RenderStats:
     pages: int = 0
     bytes: int = 0
+    reused_pages: int = 0  # pages taken from the previous build (with their print pages)
     files: list[str] = field(default_factory=list)
 
 
 class PageWriter:
-    """Writes data pages into `out_dir` inside the shell of their depth."""
+    """Writes data pages into `out_dir` inside the shell of their depth, or takes a page whose
+    inputs did not change from the previous build (`reuse`; the shells are part of every key)."""
 
-    def __init__(self, out_dir: Path, shells: dict[int, Shell], stats: RenderStats):
+    def __init__(self, out_dir: Path, shells: dict[int, Shell], stats: RenderStats, reuse: Reuse | None = None):
         self.out_dir = out_dir
         self.shells = shells
         self.stats = stats
+        self.reuse = reuse if reuse is not None else Reuse(out_dir, None, {})
+        self._shells_key = digest(sorted(shells.items()))
 
-    def write(self, url: str, title: str, body: str, meta: str = "") -> None:
-        html = self.shells[page_depth(url)].render(title, body, meta)
-        path = self.out_dir / url / "index.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = html.encode("utf-8")
-        path.write_bytes(data)
+    def key(self, *parts: object) -> str:
+        """The input digest of a page made from `parts` (with the code, the county, the shells)."""
+        return self.reuse.key(self._shells_key, *parts)
+
+    def take(self, key: str, url: str, *companions: str) -> bool:
+        """The page at `url` and its `companions` (e.g. its print page) from the previous build."""
+        before = self.reuse.reused_bytes
+        if not self.reuse.take(key, [self._path(u) for u in (url, *companions)]):
+            return False
         self.stats.pages += 1
+        self.stats.reused_pages += 1
+        self.stats.bytes += self.reuse.reused_bytes - before
+        return True
+
+    def write(self, url: str, title: str, body: str, meta: str = "", key: str = "") -> None:
+        html = self.shells[page_depth(url)].render(title, body, meta)
+        self.write_file(url, html, key)
+        self.stats.pages += 1
+
+    def write_file(self, url: str, html: str, key: str = "") -> None:
+        """A standalone page (no shell) at `url`, e.g. a print page."""
+        data = html.encode("utf-8")
+        self.reuse.write(key, self._path(url), data)  # no key: recorded, never reused
         self.stats.bytes += len(data)
+
+    def _path(self, url: str) -> Path:
+        return self.out_dir / url / "index.html"
 
 
 def objection_link(from_url: str, program: str, township: str, village: str) -> str:
@@ -83,6 +107,8 @@ PlaceExtras = Callable[[str, str, str, str], tuple[str, str]]
 
 ROW_COLUMNS = ("ref", "batch_id", "name_shown", "id_shown", "card_shown", "group", "paid_on", "pay_status",
                "remark_shown")
+# what a list page shows of its rows (``_row_dicts``), with the group's place, program and year
+ROW_INPUTS = (*ROW_COLUMNS, "amount", "quantity", "standard", "township", "village", "program", "year")
 
 
 def _row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -104,6 +130,7 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
     public = public.reset_index(drop=True)
     rows = _row_dicts(public)
     groups = public.groupby(["township", "village", "program", "year"], sort=True).indices
+    inputs = RowDigests(public, ROW_INPUTS)
     village_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for done, ((township, village, program_code, year), positions) in enumerate(groups.items(), start=1):
         if done % 1000 == 0:
@@ -112,12 +139,18 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
         url = urls.records_url(county, township, village, program_code, year)
         group_rows = [rows[i] for i in positions]
         hidden = (township, village, program_code, year) in totals_only
-        writer.write(url, f"{village} {program.name} {year}年",
-                     _records_body(tpl, url, county, program, township, village, year, group_rows, batches,
-                                   hidden, extras, print_href=PRINT_DIR),
-                     records_meta(county, program, village, year, group_rows, batches))
-        writer.stats.bytes += write_print_page(env, writer.out_dir, url, county, program, township, village,
-                                               year, group_rows, batches, hidden)
+        batch_ids = list(dict.fromkeys(r["batch_id"] for r in group_rows))
+        placed = {b: extras(b, township, village, url) for b in batch_ids} if extras else {}
+        # everything the page and its print page show: rows, batches, banners, the totals-only rule
+        key = writer.key("records", url, inputs.of(positions), hidden,
+                         [(batches[b], placed.get(b)) for b in batch_ids])
+        if not writer.take(key, url, print_url(url)):
+            writer.write(url, f"{village} {program.name} {year}年",
+                         _records_body(tpl, url, county, program, township, village, year, group_rows, batches,
+                                       hidden, placed, print_href=PRINT_DIR),
+                         records_meta(county, program, village, year, group_rows, batches), key=key)
+            writer.write_file(print_url(url), print_page(env, url, county, program, township, village, year,
+                                                         group_rows, batches, hidden), key)
         village_rows.setdefault((township, village), []).append({
             "href": urls.relative(urls.village_url(county, township, village), url),
             "program_name": program.name, "year": year,
@@ -129,14 +162,15 @@ def render_data_pages(env: Environment, writer: PageWriter, public: pd.DataFrame
 
 def _records_body(tpl: Any, url: str, county: County, program: Program, township: str, village: str,
                   year: str, rows: list[dict[str, Any]], batches: dict[str, BatchView], totals_only: bool,
-                  extras: PlaceExtras | None = None, banner: str = "", print_href: str = "") -> str:
+                  extras: dict[str, tuple[str, str]] | None = None, banner: str = "", print_href: str = "") -> str:
+    """`extras`: each batch's notice banner and 更正说明 on this page (``PlaceExtras``)."""
     by_batch: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_batch.setdefault(row["batch_id"], []).append(row)
     batch_blocks = []
     for batch_id, batch_rows in by_batch.items():
         view = batches[batch_id]
-        notice_html, revision_html = extras(batch_id, township, village, url) if extras else ("", "")
+        notice_html, revision_html = (extras or {}).get(batch_id, ("", ""))
         batch_blocks.append({
             "id": batch_id, "title": view.title, "produced_on": view.produced_on,
             "published_on": view.published_on, "notice_html": Markup(notice_html),
@@ -165,10 +199,14 @@ def render_old_version(env: Environment, writer: PageWriter, county: County, fra
     first = frame.iloc[0]
     program = county.programs[str(first["program"])]
     old_view = BatchView(view.id, view.program, f"{view.title}（旧版本）", view.produced_on)
+    rows = frame.assign(batch_id=view.id)
+    key = writer.key("old version", url, RowDigests(rows, ROW_INPUTS).of(), old_view, banner, totals_only)
+    if writer.take(key, url):
+        return
     writer.write(url, f"{first['village']} {program.name} {first['year']}年（旧版本）", _records_body(
         env.get_template("records.html.j2"), url, county, program, str(first["township"]),
-        str(first["village"]), str(first["year"]), _row_dicts(frame.assign(batch_id=view.id)),
-        {view.id: old_view}, totals_only, None, banner))
+        str(first["village"]), str(first["year"]), _row_dicts(rows),
+        {view.id: old_view}, totals_only, None, banner), key=key)
 
 
 def _render_villages(env: Environment, writer: PageWriter, county: County,
@@ -179,6 +217,9 @@ def _render_villages(env: Environment, writer: PageWriter, county: County,
             rows = sorted(village_rows.get((town.name, village.name), []),
                           key=lambda r: (-int(r["year"]), r["program_name"]))
             url = urls.village_url(county, town.name, village.name)
+            key = writer.key("village", url, town.name, village.name, rows)
+            if writer.take(key, url):
+                continue
             complaint = f"{urls.relative(url, urls.COMPLAINT_URL)}?" + urlencode(
                 {"kind": "inquiry", "township": town.name, "village": village.name})
             writer.write(url, f"{town.name}{village.name}", tpl.render(
@@ -186,7 +227,7 @@ def _render_villages(env: Environment, writer: PageWriter, county: County,
                 town_href=urls.relative(url, urls.township_url(county, town.name)),
                 total_records=sum(r["records"] for r in rows),
                 total_amount=sum(r["amount"] for r in rows), complaint_href=complaint),
-                page_meta("乡镇村", "信息公开"))
+                page_meta("乡镇村", "信息公开"), key=key)
 
 
 def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame, county: County) -> None:
@@ -207,12 +248,15 @@ def _render_townships(env: Environment, writer: PageWriter, public: pd.DataFrame
                                  "href": urls.relative(url, urls.program_url(program_code)),
                                  "records": int(row["count"]), "amount": float(row["sum"])})
         programs.sort(key=lambda p: (-int(p["year"]), p["name"]))
+        key = writer.key("township", url, town, villages, programs)
+        if writer.take(key, url):
+            continue
         writer.write(url, town.name, tpl.render(
             root=urls.relative(url, ""), towns_href=urls.relative(url, "t/"), township=town,
             department=county.departments[town.department], villages=villages, programs=programs,
             total_records=sum(v["records"] for v in villages), total_amount=sum(v["amount"] for v in villages),
             downloads_href=urls.relative(url, urls.DOWNLOADS_URL)),
-            page_meta("乡镇村", "信息公开"))
+            page_meta("乡镇村", "信息公开"), key=key)
 
 
 def _lookup(table: pd.DataFrame, key: str | tuple[str, ...]) -> tuple[int, float]:

@@ -10,7 +10,6 @@ as “打印公示表”.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -26,10 +25,9 @@ def print_url(records_url: str) -> str:
     return records_url + PRINT_DIR
 
 
-def write_print_page(env: Environment, out_dir: Path, url: str, county: County, program: Program,
-                     township: str, village: str, year: str, rows: list[dict[str, Any]],
-                     batches: dict[str, Any], totals_only: bool) -> int:
-    """Write the print version of the records page at `url`; its size in bytes."""
+def print_page(env: Environment, url: str, county: County, program: Program, township: str, village: str,
+               year: str, rows: list[dict[str, Any]], batches: dict[str, Any], totals_only: bool) -> str:
+    """The print version of the records page at `url` (to be written at ``print_url(url)``)."""
     by_batch: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_batch.setdefault(row["batch_id"], []).append(row)
@@ -42,17 +40,12 @@ def write_print_page(env: Environment, out_dir: Path, url: str, county: County, 
     blocks.sort(key=lambda b: (b["produced_on"], b["id"]), reverse=True)
     department = county.departments[program.department]
     online = govsite.public_url(county, url)
-    html = env.get_template("print.html.j2").render(
+    return env.get_template("print.html.j2").render(
         county=county, program=program, department=department, township=township, village=village,
         year=year, batches=blocks, totals_only=totals_only, min_group=program.disclosure.min_group,
         recipients=len(rows), total=sum(r["amount"] for r in rows), online=online,
         qr=Markup(govsite.qr_svg(online)) if online else "", back="../",
         notice=any(b["notice"] for b in blocks))
-    path = out_dir / url / PRINT_DIR / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = html.encode("utf-8")
-    path.write_bytes(data)
-    return len(data)
 
 
 def records_meta(county: County, program: Program, village: str, year: str,

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from generator.core.county import County, Program, load_county
 from generator.core.errors import YikatongError
 from generator.core.paths import GUIDE_PATH
+from generator.core.reuse import Reuse
 from generator.core.schema import DEFAULT_HEADERS, PAY_STATUSES
 from generator.core.xlsx import save_workbook
 
@@ -73,20 +74,27 @@ def write_template(data_dir: Path, program: str, out: Path | None = None) -> Pat
     return path
 
 
-def write_templates(data_dir: Path, out_dir: Path) -> list[Path]:
-    """One template per program under `out_dir` (for the site's 报送指南); returns the paths."""
+def write_templates(data_dir: Path, out_dir: Path, reuse: Reuse | None = None) -> list[Path]:
+    """One template per program under `out_dir` (for the site's 报送指南); returns the paths.
+
+    They depend on the county model alone: with `reuse`, an unchanged county's templates are
+    taken from the previous build."""
     county = load_county(Path(data_dir))
-    paths = []
-    for code in sorted(county.programs):
-        path = Path(out_dir) / template_filename(code)
+    paths = [Path(out_dir) / template_filename(code) for code in sorted(county.programs)]
+    key = reuse.key("templates", county) if reuse is not None else ""
+    if reuse is not None and reuse.take(key, paths):
+        return paths
+    for code, path in zip(sorted(county.programs), paths, strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
-        _save(build_template(county, county.programs[code]), path)
-        paths.append(path)
+        data = _save(build_template(county, county.programs[code]), path)
+        if reuse is not None:
+            reuse.record(key, path, data)
     return paths
 
 
-def _save(wb: Workbook, path: Path) -> None:
-    """``save_workbook``, then pin the modified time openpyxl stamps at save (same bytes every run)."""
+def _save(wb: Workbook, path: Path) -> bytes:
+    """``save_workbook``, then pin the modified time openpyxl stamps at save (same bytes every
+    run); returns the bytes written."""
     save_workbook(wb, path)
     data = path.read_bytes()
     out = io.BytesIO()
@@ -96,7 +104,9 @@ def _save(wb: Workbook, path: Path) -> None:
             if info.filename == "docProps/core.xml":
                 body = _MODIFIED.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", body)
             dst.writestr(info, body)
-    path.write_bytes(out.getvalue())
+    data = out.getvalue()
+    path.write_bytes(data)
+    return data
 
 
 def headers_for(program: Program) -> dict[str, str]:

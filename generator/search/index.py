@@ -55,6 +55,7 @@ import pandas as pd
 
 from generator.core.county import County
 from generator.core.paths import SEARCH_ASSETS_DIR
+from generator.core.reuse import Reuse
 from generator.core.urls import record_anchor, township_url
 from generator.privacy.mask import COMPOUND_SURNAMES
 from generator.search.chunks import (
@@ -76,6 +77,7 @@ from generator.search.shards import (
     cut_shards,
     gzip_bytes,
     letters,
+    shard_inputs,
     shard_name,
     shard_target_bytes,
     write_shards,
@@ -126,7 +128,7 @@ class SearchSummary:
 
 def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
                        url_prefix: dict[str, str] | None = None, shard_tables: bool = False,
-                       two_level: bool | None = None) -> SearchSummary:
+                       two_level: bool | None = None, reuse: Reuse | None = None) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
@@ -139,6 +141,9 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     carries the villages and batches its rows refer to (the province). `two_level`: a
     two-level manifest (``chunks``) and the smaller shards it affords; by default the
     province's (`shard_tables`) has two levels, a county's one.
+
+    With `reuse` (a county build), a shard whose terms and persons' rows did not change is
+    taken from the previous build instead of being built by lunr again.
     """
     started = time.perf_counter()
     search_dir = Path(out_dir) / SEARCH_DIR
@@ -157,7 +162,8 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     target = SHARD_TARGET_BYTES or shard_target_bytes(postings, persons, two_level=two_level)
     shards = list(cut_shards(postings, persons, target))
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
-                               None if shard_tables else villages, two_level=two_level)
+                               None if shard_tables else villages, two_level=two_level,
+                               reuse=None if shard_tables else reuse)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]
@@ -176,7 +182,7 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
 
 def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County, search_dir: Path, records: int,
            towns: list[list[object]], villages: list[list[object]] | None,
-           two_level: bool = False) -> tuple[dict[str, object], SearchSummary]:
+           two_level: bool = False, reuse: Reuse | None = None) -> tuple[dict[str, object], SearchSummary]:
     """Write the shards into ``s/<hash>/`` and ``manifest.json``; the manifest and the summary.
 
     `villages` None: the shards carry their own tables (the province), the manifest none.
@@ -190,13 +196,21 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
     staging.mkdir(parents=True)
+    keys = [reuse.key("search shard", shard_inputs(s, persons)) for s in shards] if reuse is not None else []
+    written: dict[int, tuple[bytes, int, int]] = {}
+    for n, key in enumerate(keys):
+        assert reuse is not None
+        data = reuse.take_any(key, staging / shard_name(n))
+        if data is not None:
+            written[n] = (hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data)))
+    written.update(write_shards(shards, persons, staging, [n for n in range(len(shards)) if n not in written]))
     digest = hashlib.sha256()
     sizes: dict[str, int] = {}
     raw_total = gz_total = 0
     boundaries: list[object] = []
     previous_last = ""
-    for n, (shard, (shard_digest, raw, gz)) in enumerate(zip(shards, write_shards(shards, persons, staging),
-                                                            strict=True)):
+    for n, shard in enumerate(shards):
+        shard_digest, raw, gz = written[n]
         digest.update(shard_digest)
         sizes[shard_name(n)] = gz
         raw_total += raw
@@ -211,6 +225,9 @@ def _write(shards: list[Shard], persons: Persons, tables: Tables, county: County
             chunk_sizes[name] = len(gzip_bytes(data))
     version = letters(digest.hexdigest()[:12])
     staging.rename(shard_root / version)
+    for n, key in enumerate(keys):
+        assert reuse is not None
+        reuse.note(key, shard_root / version / shard_name(n), written[n][0].hex())
     manifest = _manifest(boundaries, f"{SHARD_DIR}/{version}/", persons, tables, county, records, towns, villages,
                          chunk, max_shards)
     data = (compact_json(manifest) + "\n").encode()

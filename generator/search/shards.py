@@ -211,26 +211,32 @@ def _local_docs(pids: list[int], persons: Persons) -> str:
 Encoder = Callable[[Shard, Any], bytes]
 
 
-def write_shards(shards: list[Shard], persons: Any, staging: Path, encode: Encoder | None = None,
-                 names: list[str] | None = None, measure_gzip: bool = True) -> list[tuple[bytes, int, int]]:
-    """Write every shard file; per shard (sha256 digest, bytes, gzipped bytes or 0), in order.
+def shard_inputs(shard: Shard, persons: Persons) -> tuple[object, ...]:
+    """Everything ``shard_json`` reads for `shard` in a county's index (no local tables)."""
+    pids = sorted({pid for _, plist in shard.terms for pid, _ in plist})
+    return LUNR_VERSION, shard.terms, [(persons.refs[pid], persons.payload[pid]) for pid in pids]
 
-    `encode(shard, persons)` makes a shard's bytes (default ``shard_json``); `names` are the
-    file names (default the ordinals ``shard_name(n)``).
+
+def write_shards(shards: list[Shard], persons: Any, staging: Path, only: list[int] | None = None,
+                 encode: Encoder | None = None, measure_gzip: bool = True) -> dict[int, tuple[bytes, int, int]]:
+    """Write the shard files (every one, or the numbers in `only`) as ``shard_name(n)``; per
+    shard number (sha256 digest, bytes, gzipped bytes or 0 without `measure_gzip`).
+
+    `encode(shard, persons)` makes a shard's bytes (default ``shard_json``).
 
     lunr.py builds about 200 shards a second; a big county's thousands are built by forked
     workers (one per core, up to 4). Each worker adopts the shards and persons once, through
     the pool's initializer: with the fork start method they are inherited, never pickled.
     """
-    job = _Job(shards, persons, staging, encode or shard_json, names or [shard_name(n) for n in range(len(shards))],
-               measure_gzip)
+    todo = list(range(len(shards))) if only is None else list(only)
+    job = _Job(shards, persons, staging, encode or shard_json, measure_gzip)
     workers = worker_count()
-    if len(shards) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [job.write(n) for n in range(len(shards))]
+    if len(todo) < 64 or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return {n: job.write(n) for n in todo}
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_adopt,
                              initargs=(job,)) as pool:
-        done = [row for part in pool.map(_write_every, [(i, workers) for i in range(workers)]) for row in part]
-    return [row[1:] for row in sorted(done)]
+        done = [row for part in pool.map(_write_every, [todo[i::workers] for i in range(workers)]) for row in part]
+    return {row[0]: row[1:] for row in sorted(done)}
 
 
 @dataclass
@@ -239,12 +245,11 @@ class _Job:
     persons: Any
     staging: Path
     encode: Encoder
-    names: list[str]
     measure_gzip: bool
 
     def write(self, n: int) -> tuple[bytes, int, int]:
         data = self.encode(self.shards[n], self.persons)
-        (self.staging / self.names[n]).write_bytes(data)
+        (self.staging / shard_name(n)).write_bytes(data)
         return hashlib.sha256(data).digest(), len(data), len(gzip_bytes(data)) if self.measure_gzip else 0
 
 
@@ -258,12 +263,11 @@ def _adopt(job: _Job) -> None:
     _Worker.job = job
 
 
-def _write_every(step_of: tuple[int, int]) -> list[tuple[int, bytes, int, int]]:
-    """In a worker: every `step`-th shard from `start`."""
-    start, step = step_of
+def _write_every(numbers: list[int]) -> list[tuple[int, bytes, int, int]]:
+    """In a worker: the shards of these numbers."""
     job = _Worker.job
     assert job is not None
-    return [(n, *job.write(n)) for n in range(start, len(job.shards), step)]
+    return [(n, *job.write(n)) for n in numbers]
 
 
 def shard_name(n: int) -> str:
