@@ -33,6 +33,7 @@ import logging
 import os
 import resource
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -76,6 +77,7 @@ class ProvinceSummary:
     out: Path = Path("site")
     audit_out: Path | None = None
     executor: str = "sync"
+    idle: float = 0.0  # share of the workers' time between the first task's start and the last's end spent idle
     search_reused: int = 0  # province search shards taken from the last build
     search_built: int = 0
 
@@ -99,6 +101,8 @@ class ProvinceSummary:
         lines += [f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU" for name, (wall, cpu) in t.items()]
         lines.append(f"cross-county checks (beside the portal and search): {checks_[0]:.1f} s wall, "
                      f"{checks_[1]:.1f} s CPU of the client thread")
+        lines.append(f"county tasks: the workers were idle {self.idle:.0%} of the time from the first task's start "
+                     "to the last one's end (imbalance, the tail)")
         lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built")
         share = serial / (serial + parallel) if serial + parallel else 0.0
         bound = 1 / (share + (1 - share) / 2) if serial + parallel else 0.0
@@ -204,6 +208,7 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                 with clock.phase("cross-county checks (after the search)"):
                     tables, summary.timings["cross-county checks"] = checking.result()
         summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
+        summary.idle = _idle_share(results)
         summary.check_seconds = summary.timings["cross-county checks"][0]
         summary.records = sum(int(r["checked"]) for r in results)
         summary.findings = {k: checks.case_count(t) for k, t in tables.items()}
@@ -236,6 +241,16 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     for line in summary.timing_lines():
         log.info("省级构建用时：%s", line)
     return summary
+
+
+def _idle_share(results: list[dict[str, Any]]) -> float:
+    spans = [r["span"] for r in results if "span" in r]
+    if not spans:
+        return 0.0
+    workers = {r["worker"] for r in results}
+    whole = (max(end for _, end in spans) - min(start for start, _ in spans)) * len(workers)
+    busy = sum(end - start for start, end in spans)
+    return max(0.0, 1 - busy / whole) if whole > 0 else 0.0
 
 
 def _keepable(code: str, now: str, previous: dict[str, str], store: Path, state_dir: Path) -> bool:
@@ -326,8 +341,9 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
     later (digests, search part, the portal's figures) is made here, in parallel with the
     other counties.
     """
-    cpu = _cpu_seconds()
-    result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0}
+    cpu, began = _cpu_seconds(), time.time()
+    result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0,
+                              "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         state, trees = Path(state_dir), Path(store)
         digests, part = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.search.json"
@@ -383,6 +399,7 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
     except Exception as exc:  # a county's failure is reported with its name, never half-published
         result["error"] = f"{exc.__class__.__name__}: {_first_lines(str(exc))}"
     result["cpu"] = _cpu_seconds() - cpu
+    result["span"] = (began, time.time())
     return result
 
 
