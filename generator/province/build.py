@@ -47,7 +47,7 @@ from generator.build import swap_into_place
 from generator.core.errors import LeakFound, YikatongError
 from generator.core.parallel import ENV as WORKERS_ENV
 from generator.province import checks
-from generator.province.executor import open_executor
+from generator.province.executor import WORKER_ID_ENV, open_executor
 from generator.province.model import CountyEntry, Province, load_province
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,8 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                      str(state_dir), prints[n], keep[n], share)
                     for n, share in zip(order, shares, strict=True) for c in [province.counties[n]]]
             with clock.phase("county tasks (wall)"):
-                done = ex.map(county_task, jobs)
+                done = ex.map(county_task, jobs, preload=("generator.build", "generator.province.search",
+                                                          "generator.province.portal", "pyarrow.parquet"))
             results = [r for _, r in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
             failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
             if failures:
@@ -209,6 +210,10 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     tables, summary.timings["cross-county checks"] = checking.result()
         summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
         summary.idle = _idle_share(results)
+        first = min((r["span"][0] for r in results), default=0.0)
+        for r in sorted(results, key=lambda r: r["span"][0]):
+            log.debug("县任务 %s（%s）：%.1f–%.1f 秒，CPU %.1f 秒%s", r["code"], r["worker"], r["span"][0] - first,
+                      r["span"][1] - first, r["cpu"], "，重新生成" if r["rebuilt"] else "")
         summary.check_seconds = summary.timings["cross-county checks"][0]
         summary.records = sum(int(r["checked"]) for r in results)
         summary.findings = {k: checks.case_count(t) for k, t in tables.items()}
@@ -343,7 +348,7 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
     """
     cpu, began = _cpu_seconds(), time.time()
     result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0,
-                              "worker": f"{socket.gethostname()}:{os.getpid()}"}
+                              "worker": os.environ.get(WORKER_ID_ENV) or f"{socket.gethostname()}:{os.getpid()}"}
     try:
         state, trees = Path(state_dir), Path(store)
         digests, part = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.search.json"
