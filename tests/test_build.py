@@ -161,6 +161,24 @@ def test_leak_found_refuses_to_publish_and_keeps_the_previous_site(data_copy: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no half-built leftovers
 
 
+def test_on_validated_sees_the_validated_records_once_and_not_for_bad_input(data_copy: Path, tmp_path: Path) -> None:
+    """The province's hook: the one validation's records (raw numbers, for keyed digests made
+    in the county's task), before anything is rendered; never for input that fails."""
+    seen: list[tuple[int, bool]] = []
+
+    def hook(result: object) -> None:
+        records = result.records  # type: ignore[attr-defined]
+        seen.append((len(records), (tmp_path / "site").exists()))
+        assert records["id_number"].str.fullmatch(r"\d{17}[\dX]").all()  # the raw numbers, not masked ones
+
+    build_site(data_copy, tmp_path / "site", as_of=AS_OF, on_validated=hook)
+    assert seen == [(len(load_batches(data_copy).records), False)]
+    _edit_first_row(data_copy, "发放状态", "已发")
+    with pytest.raises(InvalidInput):
+        build_site(data_copy, tmp_path / "other", as_of=AS_OF, on_validated=hook)
+    assert len(seen) == 1
+
+
 def test_invalid_input_refuses_to_build_without_traceback(data_copy: Path, tmp_path: Path) -> None:
     _edit_first_row(data_copy, "发放状态", "已发")
     out = tmp_path / "site"

@@ -363,3 +363,12 @@ def test_the_last_county_builds_may_fork_into_the_cores_the_others_left() -> Non
     assert task_shares(3, 1, 2) == [2, 2, 2]  # sync: one at a time, each may fork
     assert task_shares(5, 4, 8) == [2, 2, 8, 8, 8]
     assert task_shares(0, 2, 2) == []
+
+
+def test_a_forked_task_returns_its_result_and_reports_its_error() -> None:
+    """On a cluster a county task runs in a child process the worker forks."""
+    from generator.province.executor import forked_call
+
+    assert forked_call(("json",), os.getpid) != os.getpid()  # it ran in a child
+    with pytest.raises(RuntimeError, match="ValueError"):
+        forked_call((), int, "not a number")
