@@ -127,8 +127,8 @@ class SearchSummary:
 
 
 def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
-                       url_prefix: dict[str, str] | None = None, shard_tables: bool = False,
-                       two_level: bool | None = None, reuse: Reuse | None = None) -> SearchSummary:
+                       url_prefix: dict[str, str] | None = None, two_level: bool = False,
+                       reuse: Reuse | None = None) -> SearchSummary:
     """Write the sharded search index, manifest and client assets under ``out_dir/search/``.
 
     ``public`` is the masked frame from ``mask.mask_records`` (only published rows). Example::
@@ -137,10 +137,9 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
         print(summary.line())
 
     `url_prefix` (township → path prefix) places village pages elsewhere: the province-wide
-    search points into each county's site (``<county code>/``). `shard_tables`: each shard
-    carries the villages and batches its rows refer to (the province). `two_level`: a
-    two-level manifest (``chunks``) and the smaller shards it affords; by default the
-    province's (`shard_tables`) has two levels, a county's one.
+    search points into each county's site (``<county code>/``). `two_level`: a two-level
+    manifest (``chunks``) and the smaller shards it affords (the province's search, written
+    by ``generator.province.search`` from the counties' parts, always has two levels).
 
     With `reuse` (a county build), a shard whose terms and persons' rows did not change is
     taken from the previous build instead of being built by lunr again.
@@ -152,18 +151,11 @@ def build_search_index(public: pd.DataFrame, county: County, out_dir: Path,
     tables = Tables.from_public(public, county, url_prefix or {})
     persons = persons_of(public, tables)
     towns, villages = _towns_villages(persons, tables, county, url_prefix or {})
-    if shard_tables:
-        # the province keys batches "<county code>/<batch id>" (ids repeat between counties);
-        # the record anchors on the county's pages hold the batch id alone
-        persons.local_tables = (villages, [[b.rpartition("/")[2], p, suffix, paid]
-                                           for b, p, suffix, paid in tables.batches])
     postings = postings_of(persons)
-    two_level = shard_tables if two_level is None else two_level
     target = SHARD_TARGET_BYTES or shard_target_bytes(postings, persons, two_level=two_level)
     shards = list(cut_shards(postings, persons, target))
     manifest, summary = _write(shards, persons, tables, county, search_dir, len(public), towns,
-                               None if shard_tables else villages, two_level=two_level,
-                               reuse=None if shard_tables else reuse)
+                               villages, two_level=two_level, reuse=reuse)
     for name in ASSET_FILES:
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
     summary.files += [f"{SEARCH_DIR}/{name}" for name in ASSET_FILES]

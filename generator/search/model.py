@@ -69,9 +69,6 @@ class Persons:
     ids: list[str]
     village: np.ndarray  # village index per person
     payload: list[str]  # JSON display row per person
-    # set for shard-local tables (the province's search): the manifest's village rows
-    # ``[town index, village, url]`` and batch rows each shard copies what its rows refer to
-    local_tables: tuple[list[list[object]], list[list[object]]] | None = None
 
     def __len__(self) -> int:
         return len(self.refs)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import logging
 import multiprocessing as mp
 import zlib
@@ -151,8 +150,6 @@ def shard_json(shard: Shard, persons: Persons) -> bytes:
     """
     documents = shard_documents(shard)
     index = lunr_index_json(documents, persons.refs)
-    if persons.local_tables is not None:
-        return f'{{"v":1,"index":{index},{_local_docs(sorted(documents), persons)}}}\n'.encode()
     docs = ",".join(f'"{persons.refs[pid]}":{persons.payload[pid]}' for pid in sorted(documents))
     return f'{{"v":1,"index":{index},"docs":{{{docs}}}}}\n'.encode()
 
@@ -185,27 +182,6 @@ def lunr_index_json(documents: Documents, refs: Sequence[str] | Mapping[int, str
     if index["version"] != LUNR_VERSION:
         raise RuntimeError(f"lunr package writes {index['version']}, the client's lunr.js is {LUNR_VERSION}")
     return compact_json(index)
-
-
-def _local_docs(pids: list[int], persons: Persons) -> str:
-    """Display rows renumbered to the shard's own ``villages`` and ``batches`` tables:
-    the province's manifest need not list every village and batch of every county."""
-    assert persons.local_tables is not None
-    villages, batches = persons.local_tables
-    vmap: dict[int, int] = {}
-    bmap: dict[int, int] = {}
-    docs = []
-    for pid in pids:
-        row = json.loads(persons.payload[pid])
-        row[2] = vmap.setdefault(row[2], len(vmap))
-        flat = row[3]
-        for i in range(0, len(flat), 3):
-            flat[i] = bmap.setdefault(flat[i], len(bmap))
-        docs.append(f'"{persons.refs[pid]}":{compact_json(row)}')
-    v = compact_json([villages[i] for i in vmap])
-    b = compact_json([batches[i] for i in bmap])
-    return f'"docs":{{{",".join(docs)}}},"villages":{v},"batches":{b}'
-
 
 
 Encoder = Callable[[Shard, Any], bytes]
