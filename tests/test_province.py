@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -372,3 +373,11 @@ def test_a_forked_task_returns_its_result_and_reports_its_error() -> None:
     assert forked_call(("json",), os.getpid) != os.getpid()  # it ran in a child
     with pytest.raises(RuntimeError, match="ValueError"):
         forked_call((), int, "not a number")
+    from generator.province.executor import TaskDied
+
+    with pytest.raises(TaskDied, match="子进程异常退出（退出码 -9"):  # killed: a clear error, not a hang
+        forked_call((), _kill_self)
+
+
+def _kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)

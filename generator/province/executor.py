@@ -132,13 +132,20 @@ def forked_call(preload: tuple[str, ...], fn: Callable[..., Any], *args: Any) ->
     try:
         ok, value = receive.recv()
     except EOFError:
-        ok, value = False, f"子进程异常退出（退出码 {child.exitcode}）"
+        ok, value = False, None
     finally:
         child.join()
         receive.close()
+    if value is None and not ok:
+        raise TaskDied(f"县任务的子进程异常退出（退出码 {child.exitcode}，可能内存不足或被强行终止）："
+                       "省级网站未更新，上一版网站保持不变。请检查该机器的内存后重新构建。")
     if not ok:
         raise RuntimeError(value)
     return value
+
+
+class TaskDied(YikatongError):
+    """A task's child process died without an answer (killed, out of memory)."""
 
 
 WORKER_ID_ENV = "YIKATONG_WORKER_ID"  # the worker a forked task runs for (the build's timings)
