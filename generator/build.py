@@ -100,7 +100,8 @@ class BuildSummary:
 def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir: Path | None = None,
                record: bool = True, listed_out: Path | None = None,
                on_validated: Callable[[ValidationResult], None] | None = None,
-               previous: Path | None = None, reuse_record: Path | None = None) -> BuildSummary:
+               previous: Path | None = None, reuse_record: Path | None = None,
+               on_listed: Callable[[], None] | None = None) -> BuildSummary:
     """Build the whole site from `data_dir` into `out` (atomically).
 
     `src_dir` (tests only) keeps the mkdocs sources somewhere else; by default they are in
@@ -113,7 +114,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     index holds (masked, as pages show them) in `listed_out` (parquet). Intermediate files (the mkdocs sources) go
     to a fresh temporary directory unless `src_dir` is given, so builds never collide.
     `on_validated` is called with the validation result (the province's cross-county digests
-    are made from it, so a county's data is read and validated once).
+    are made from it, so a county's data is read and validated once); `on_listed`, once
+    `listed_out` is written, before any page is rendered (the province search starts on it).
 
     Files whose inputs did not change are taken from the `previous` tree (default: `out`, when
     it exists) instead of being rendered (``generator.core.reuse``): data and print pages,
@@ -151,6 +153,8 @@ def build_site(data_dir: Path, out: Path, as_of: dt.date | None = None, src_dir:
     summary.batches, summary.records = len(state.visible_ids), len(state.shown)
     if listed_out is not None:
         state.listed.to_parquet(listed_out, index=False)
+        if on_listed is not None:  # before the pages are rendered
+            on_listed()
 
     out.parent.mkdir(parents=True, exist_ok=True)
     # every intermediate file (mkdocs sources, the site being built) lives in one temporary

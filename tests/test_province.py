@@ -245,6 +245,50 @@ def test_a_failing_county_leaves_out_untouched_and_is_named(built: tuple[Path, P
     assert tree_digest(out) == before
 
 
+@pytest.mark.slow
+def test_a_county_task_killed_while_the_search_runs_leaves_out_untouched(built: tuple[Path, Path, Path],
+                                                                         tmp_path: Path) -> None:
+    """On a cluster the search's term ranges start once every county's part is written,
+    while a county still renders its pages. Its process killed then (out of memory, an
+    operator): the build fails with a clear Chinese error once the running tasks settled,
+    OUT is untouched, nothing is left beside it, and the next build succeeds."""
+    import psutil
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(built[0], data)
+    copy_build(built[1].parent, tmp_path)
+    before = tree_digest(out)
+    changed = load_province(data).counties[1]
+    batch = next(p for p in sorted((changed.data_dir / "batches").glob("*/*/records.csv"))
+                 if "成功".encode() in p.read_bytes())
+    batch.write_bytes(batch.read_bytes().replace("成功".encode(), "失败".encode(), 1))
+    build = subprocess.Popen([sys.executable, "-m", "generator.cli", "province", "build", "--data", str(data),
+                              "--out", str(out), "--as-of", AS_OF.isoformat(), "--executor", "local:2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    state, killed = tmp_path / ".out.province", []
+    deadline = time.monotonic() + 240
+    while not killed and build.poll() is None and time.monotonic() < deadline:
+        if list(state.glob(f".{changed.code}-*.search.json")):  # its part is there: the ranges start
+            for worker in psutil.Process(build.pid).children():
+                try:
+                    for task in worker.children():  # a task's process, forked by its worker
+                        task.kill()
+                        killed.append(task.pid)
+                except psutil.Error:
+                    pass
+        time.sleep(0.02)
+    output, _ = build.communicate(timeout=300)
+    assert killed, output
+    assert build.returncode == 1, output
+    assert "子进程异常退出" in output and "上一版网站保持不变" in output
+    assert "Traceback" not in output and "distributed" not in output  # Dask's own lines are not for the clerk
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.counties", ".out.province", "data", "out"]
+    assert not list(state.glob(".*"))  # no early part, no temporary file
+    again = build_province(data, out, as_of=AS_OF, executor="local:2")
+    assert again.rebuilt == [changed.code]
+
+
 def test_build_refuses_to_run_without_the_audit_key(province_dir: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEY_ENV)

@@ -80,6 +80,7 @@ class ProvinceSummary:
     idle: float = 0.0  # share of the workers' time between the first task's start and the last's end spent idle
     search_reused: int = 0  # province search shards taken from the last build
     search_built: int = 0
+    search_head_start: float = 0.0  # seconds the search's ranges ran before the last county task ended
 
     def timing_lines(self) -> list[str]:
         """The CPU split: the county tasks' own CPU (they run side by side on the executor's
@@ -103,7 +104,8 @@ class ProvinceSummary:
                      f"{checks_[1]:.1f} s CPU of the client thread")
         lines.append(f"county tasks: the workers were idle {self.idle:.0%} of the time from the first task's start "
                      "to the last one's end (imbalance, the tail)")
-        lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built")
+        lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built; "
+                     f"its term ranges started {self.search_head_start:.1f} s before the last county task ended")
         share = serial / (serial + parallel) if serial + parallel else 0.0
         bound = 1 / (share + (1 - share) / 2) if serial + parallel else 0.0
         lines.append(f"CPU split: county tasks {parallel:.1f} s (parallel), province steps {serial:.1f} s "
@@ -159,6 +161,7 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     store = county_store(out)
     store.mkdir(exist_ok=True)
     with clock.phase("state"):
+        _clear_temporaries(state_dir)  # a build that was killed left them
         previous, previous_search = _read_state(state_dir)
         version = code_version(key)
         # trees the last build superseded (a changed county's previous tree) are removed
@@ -176,7 +179,12 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
             prints = list(pool.map(lambda c: fingerprint(c.data_dir, as_of, version), province.counties))
         keep = [_keepable(c.code, now, previous.get(c.code, {}), store, state_dir)
                 for c, now in zip(province.counties, prints, strict=True)]
-        with clock.phase("executor"), open_executor(executor) as ex:
+        early = {c.code: state_dir / f".{c.code}-{os.getpid()}.search.json" for c in province.counties}
+        with clock.phase("executor"), open_executor(executor) as ex, ThreadPoolExecutor(1) as side:
+            from generator.core.county import load_county
+            from generator.province import search as province_search
+
+            models = side.submit(lambda: [load_county(c.data_dir) for c in province.counties])
             # the biggest counties first, so that the last to finish are small ones; then the
             # counties that are kept (their trees checked against the recorded digest)
             todo = sorted((n for n in range(len(keep)) if not keep[n]),
@@ -184,30 +192,56 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
             order = todo + [n for n in range(len(keep)) if keep[n]]
             shares = task_shares(len(todo), ex.slots, ex.cores) + [1] * (len(order) - len(todo))
             jobs = [(c.code, str(c.data_dir), str(store), previous.get(c.code, {}), as_of, version, key,
-                     str(state_dir), prints[n], keep[n], share)
+                     str(state_dir), prints[n], keep[n], share, str(early[c.code]))
                     for n, share in zip(order, shares, strict=True) for c in [province.counties[n]]]
-            with clock.phase("county tasks (wall)"):
-                done = ex.map(county_task, jobs, preload=("generator.build", "generator.province.search",
-                                                          "generator.province.portal", "pyarrow.parquet"))
-            results = [r for _, r in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
-            failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
-            if failures:
-                raise CountyFailed(failures)
-            # the checks run on the executor while this process writes the portal and search
-            with ThreadPoolExecutor(1) as side:
+            # a county's search part is written before its pages (``county_task``): on a
+            # cluster the province search's term ranges start once every part is there,
+            # on the workers the first counties to finish leave
+            parts = [early[c.code] if not keep[n] else _part_path(state_dir, c.code, prints[n])
+                     for n, c in enumerate(province.counties)]
+            handles: list[Any] = []
+            ranges: list[Any] = []
+            try:
+                with clock.phase("county tasks (wall)"):
+                    handles = [ex.submit(county_task, job, PRELOAD) for job in jobs]
+                    if ex.client is not None:
+                        while not all(p.exists() for p in parts) and not all(h.done() for h in handles):
+                            ex.wait([h for h in handles if not h.done()], timeout=0.2)
+                        if all(p.exists() for p in parts):
+                            ranges = _search_ranges(ex, shared, parts, province, previous_search, out)
+                            started_ranges = time.perf_counter()
+                            side.submit(province_search.load_parts, [str(p) for p in parts],
+                                        [c.code for c in province.counties])
+                    done = ex.gather(handles)
+                if ranges:
+                    summary.search_head_start = time.perf_counter() - started_ranges
+                results = [r for _, r in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
+                failures = [(province.county(r["code"]), r["error"]) for r in results if r["error"]]
+                if failures:
+                    raise CountyFailed(failures)
+                if not ranges:  # sync (or a part that was not there): the ranges run now
+                    parts = [Path(r["part"]) for r in results]
+                    ranges = _search_ranges(ex, shared, parts, province, previous_search, out)
+                # the checks run on the executor while this process writes the portal and search
                 checking = side.submit(_cross_county_checks, ex, [Path(r["digests"]) for r in results])
                 from generator.province.portal import write_portal
-                from generator.province.search import write_province_search
 
                 with clock.phase("portal"):
                     write_portal(province, shared, as_of, [r["figures"] for r in results])
                 with clock.phase("province search"):
-                    searched = write_province_search(province, shared, [Path(r["part"]) for r in results],
-                                                     previous=previous_search, previous_out=out)
-                with clock.phase("leak scan (portal, search)"):
-                    _scan_shared(shared, searched.taken)
-                with clock.phase("cross-county checks (after the search)"):
-                    tables, summary.timings["cross-county checks"] = checking.result()
+                    found = ex.gather(ranges)
+                    searched = province_search.finish_province_search(province, shared, parts, found,
+                                                                      counties=models.result())
+                    province_search.forget_parts()
+            except BaseException:
+                # a failed task does not stop the others: they end before the build removes
+                # what they write into (the shared folder, the store, the state)
+                ex.settle(handles + ranges)
+                raise
+            with clock.phase("leak scan (portal, search)"):
+                _scan_shared(shared, searched.scanned)
+            with clock.phase("cross-county checks (after the search)"):
+                tables, summary.timings["cross-county checks"] = checking.result()
         summary.timings["counties"] = (0.0, sum(float(r["cpu"]) for r in results))
         summary.idle = _idle_share(results)
         first = min((r["span"][0] for r in results), default=0.0)
@@ -231,6 +265,7 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
         raise
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+        _clear_temporaries(state_dir)  # the early parts; what a killed task left
         cleaner.join()
     from generator.publish.ledger import write_text_atomic
 
@@ -246,6 +281,32 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
     for line in summary.timing_lines():
         log.info("省级构建用时：%s", line)
     return summary
+
+
+PRELOAD = ("generator.build", "generator.province.search", "generator.province.portal", "pyarrow.parquet")
+
+
+def _search_ranges(ex: Any, shared: Path, parts: list[Path], province: Province,
+                   previous: dict[str, list[Any]], previous_out: Path) -> list[Any]:
+    """The province search's term ranges, started on the executor (``search.search_range``)."""
+    from generator.province.search import load_parts, range_jobs, search_range
+
+    codes = [c.code for c in province.counties]
+    jobs = range_jobs(shared, parts, codes, previous, previous_out)
+    warm = (load_parts, ([str(p) for p in parts], codes))  # read once per worker
+    return [ex.submit(search_range, job, PRELOAD, warm=warm) for job in jobs]
+
+
+def _clear_temporaries(state_dir: Path) -> None:
+    """A build's temporary files in its state folder (``.<name>``): the counties' early
+    search parts, and what a task that was killed left. Only one build runs per OUT."""
+    for path in state_dir.glob(".*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _part_path(state_dir: Path, code: str, fingerprint: str) -> Path:
+    return state_dir / f"{code}-{fingerprint[:20]}.search.json"
 
 
 def _idle_share(results: list[dict[str, Any]]) -> float:
@@ -335,7 +396,8 @@ def _scan_shared(shared: Path, taken: set[Path]) -> None:
 
 
 def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], as_of: dt.date,
-                version: str, key: bytes, state_dir: str, now: str, keep: bool, workers: int) -> dict[str, Any]:
+                version: str, key: bytes, state_dir: str, now: str, keep: bool, workers: int,
+                early: str = "") -> dict[str, Any]:
     """Keep or build one county's site and write its digests; never raises.
 
     `keep`: the county's fingerprint `now` (inputs, code, ``--as-of``) equals the last
@@ -344,21 +406,23 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
     is built, into a new tree of the store named by its digest, forking into up to `workers`
     processes (``YIKATONG_WORKERS``; ``task_shares``). Everything the province steps need
     later (digests, search part, the portal's figures) is made here, in parallel with the
-    other counties.
+    other counties. A built county's search part is written to `early` as soon as its rows
+    are known, before its pages: the province search may start on it meanwhile.
     """
     cpu, began = _cpu_seconds(), time.time()
     result: dict[str, Any] = {"code": code, "error": "", "rebuilt": False, "pending": {}, "checked": 0,
                               "worker": os.environ.get(WORKER_ID_ENV) or f"{socket.gethostname()}:{os.getpid()}"}
     try:
         state, trees = Path(state_dir), Path(store)
-        digests, part = state / f"{code}-{now[:20]}.digests.parquet", state / f"{code}-{now[:20]}.search.json"
+        digests, part = state / f"{code}-{now[:20]}.digests.parquet", _part_path(state, code, now)
         tree = f"{code}-{previous.get('output', '')[:16]}"
         kept = keep and tree_digest(trees / tree) == previous.get("output")
         if kept:
             result.update(fingerprint=now, output=previous["output"])
         else:
+            import pandas as pd
+
             from generator.build import build_site
-            from generator.core.county import load_county
             from generator.province.search import county_part, write_part
 
             site = trees / f".{code}-building-{os.getpid()}"
@@ -366,8 +430,15 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
             tmp_listed = state / f".{code}-{os.getpid()}.listed.parquet"
             tmp_digests = state / f".{code}-{os.getpid()}.digests.parquet"
 
+            tmp_part = Path(early) if early else state / f".{code}-{os.getpid()}.search.json"
+            county: list[Any] = []
+
             def write_digests(validated: Any) -> None:  # raw numbers stay in this task
+                county.append(validated.county)
                 checks.county_digests(code, validated, key).to_parquet(tmp_digests, index=False)
+
+            def write_search_part() -> None:  # the rows the county's own search holds
+                write_part(tmp_part, county_part(county[0], pd.read_parquet(tmp_listed)))
 
             # files whose inputs did not change are taken from the county's last tree
             # (``core.reuse``; the record says which, and with what bytes)
@@ -375,13 +446,13 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
             with _worker_processes(max(1, workers)):
                 built = build_site(Path(data_dir), site, as_of=as_of, record=False, listed_out=tmp_listed,
                                    on_validated=write_digests, previous=last if last.is_dir() else None,
-                                   reuse_record=state / f"{code}.reuse.json")
+                                   reuse_record=state / f"{code}.reuse.json", on_listed=write_search_part)
             after = fingerprint(Path(data_dir), as_of, version, overlay=built.pending)
             digests = state / f"{code}-{after[:20]}.digests.parquet"
-            part = state / f"{code}-{after[:20]}.search.json"
-            import pandas as pd
-
-            write_part(part, county_part(load_county(Path(data_dir)), pd.read_parquet(tmp_listed)))
+            part = _part_path(state, code, after)
+            _link(tmp_part, part)  # the early part may be being read: it stays until the build ends
+            if not early:
+                tmp_part.unlink()
             os.replace(tmp_listed, state / f"{code}-{after[:20]}.listed.parquet")  # the rows the part was made from
             os.replace(tmp_digests, digests)
             output = tree_digest(site)
@@ -406,6 +477,17 @@ def county_task(code: str, data_dir: str, store: str, previous: dict[str, str], 
     result["cpu"] = _cpu_seconds() - cpu
     result["span"] = (began, time.time())
     return result
+
+
+def _link(source: Path, target: Path) -> None:
+    """`target` becomes a second name of `source` (a copy where links are not supported)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 @contextmanager

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +26,21 @@ WORKER_CONFIG = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
 class BadExecutor(YikatongError):
     pass
+
+
+class _Done:
+    """A job ``sync`` ran as it was submitted."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def done(self) -> bool:
+        return True
 
 
 class Executor:
@@ -46,11 +60,45 @@ class Executor:
         """`fn(*job)` for every job, results in order. On a cluster each call runs in a child
         process the worker forks (``forked_call``), after importing the `preload` modules
         there once."""
-        if self.client is None:
-            return [fn(*job) for job in jobs]
-        futures = [self.client.submit(forked_call, preload, fn, *job, pure=False) for job in jobs]
-        return list(self.client.gather(futures))
+        return self.gather([self.submit(fn, job, preload) for job in jobs])
 
+    def submit(self, fn: Callable[..., Any], job: tuple[Any, ...], preload: tuple[str, ...] = (),
+               warm: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> Any:
+        """Start `fn(*job)`: here and now (``sync``: the returned handle is done), or on a
+        worker, in a forked child (``forked_call``); `warm` (function, arguments) runs in
+        the worker first, so that every child inherits what it loads."""
+        if self.client is None:
+            return _Done(fn(*job))
+        return self.client.submit(forked_call, preload, fn, *job, warm=warm, pure=False)
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        if self.client is None:
+            return [h.value for h in handles]
+        return list(self.client.gather(list(handles)))
+
+    def wait(self, handles: Sequence[Any], timeout: float) -> None:
+        """Until one of `handles` is done, or `timeout` seconds."""
+        if self.client is None or not handles:
+            return
+        from distributed import wait
+
+        try:
+            wait(list(handles), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+
+    def settle(self, handles: Sequence[Any]) -> None:
+        """Cancel what has not started and wait for the rest to end, whatever its outcome
+        (a build that failed removes the folders its tasks write into)."""
+        if self.client is None or not handles:
+            return
+        from distributed import wait
+
+        self.client.cancel([h for h in handles if not h.done() and h.status == "pending"])
+        try:
+            wait(list(handles), timeout=300)
+        except Exception:  # their errors are not this build's to report
+            log.debug("province tasks did not settle", exc_info=True)
 
     @contextmanager
     def dataframes(self) -> Iterator[None]:
@@ -77,6 +125,10 @@ def open_executor(spec: str) -> Iterator[Executor]:
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise BadExecutor("执行方式 local:N 和 tcp:// 需要 Dask 分布式调度：请安装 pip install 'yikatong[province]'。") from exc
+    # Dask's own log lines (English, its internals; a task's error with its traceback) are
+    # not for the clerk at the console: a task's failure reaches this process and is reported
+    # in Chinese by the build; Dask's errors stay visible
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     if spec.startswith("local:") and spec[6:].isdigit() and int(spec[6:]) > 0:
         import dask
 
@@ -89,7 +141,7 @@ def open_executor(spec: str) -> Iterator[Executor]:
             # worker processes that may fork: a lone county's build uses every core
             with dask.config.set(WORKER_CONFIG):
                 cluster = LocalCluster(n_workers=int(spec[6:]), threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
+                                       dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL)
         finally:
             if previous is None:
                 os.environ.pop(WORKERS_ENV, None)
@@ -107,7 +159,8 @@ def open_executor(spec: str) -> Iterator[Executor]:
     raise BadExecutor(f"执行方式“{spec}”无效：应为 sync、local:N（N 为进程数）或 tcp://主机:端口。")
 
 
-def forked_call(preload: tuple[str, ...], fn: Callable[..., Any], *args: Any) -> Any:
+def forked_call(preload: tuple[str, ...], fn: Callable[..., Any], *args: Any,
+                warm: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> Any:
     """Run `fn(*args)` in a child process forked from this (worker) process; its result.
 
     A Dask worker runs a task in a thread beside its event loop; a county build is minutes of
@@ -115,13 +168,16 @@ def forked_call(preload: tuple[str, ...], fn: Callable[..., Any], *args: Any) ->
     take it from each other, and what the build leaves in memory stays in the worker. In a
     forked child the build has a process of its own: measured here it took about a tenth
     less CPU, and the worker answers its scheduler meanwhile. The modules in `preload` are
-    imported in the worker first, so that every child inherits them instead of importing.
+    imported in the worker first, so that every child inherits them instead of importing;
+    so is what `warm` loads (e.g. the search parts every range task of a build reads).
     """
     import importlib
     import multiprocessing as mp
 
     for name in preload:
         importlib.import_module(name)
+    if warm is not None:
+        warm[0](*warm[1])
     if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:  # a daemon may not fork
         return fn(*args)
     ctx = mp.get_context("fork")

@@ -24,6 +24,7 @@ a shard taken from the last build is byte for byte the shard its key describes.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
@@ -54,6 +55,7 @@ from generator.search.index import (
 )
 from generator.search.model import Tables, compact_json, js_sort_key, persons_of, postings_of
 from generator.search.page import SCRIPT_TAG, client_creates, inline_client
+from generator.search.pinyin_keys import MASKED_MARK
 from generator.search.shards import (
     TWO_LEVEL_MAX_SHARDS,
     TWO_LEVEL_TARGET,
@@ -138,6 +140,8 @@ class _Province:
     rows: dict[int, list[Any]] = field(default_factory=dict)
     row_len: dict[int, int] = field(default_factory=dict)
     digest: dict[int, bytes] = field(default_factory=dict)  # a person's row with its tables
+    towns: list[list[object]] = field(default_factory=list)  # the manifest's townships
+    keys: list[list[bytes]] = field(default_factory=list)  # per county, its terms' sort keys
     villages: list[list[list[Any]]] = field(default_factory=list)  # per county, province town numbers
     batches: list[list[list[Any]]] = field(default_factory=list)  # per county, batch ids local
     _templates: dict[int, tuple[str, int, list[tuple[int, str]], str]] = field(default_factory=dict)
@@ -169,41 +173,106 @@ class ProvinceSearch:
     shards: dict[str, list[Any]]
     # the files taken from the last build (their bytes are the ones its scan passed)
     taken: set[Path] = field(default_factory=set)
+    # every shard file: taken, or scanned by its range's task (``search_range``)
+    scanned: set[Path] = field(default_factory=set)
 
 
 def write_province_search(province: Province, out: Path, parts: list[Path], counties: list[County] | None = None,
                           previous: dict[str, list[Any]] | None = None,
                           previous_out: Path | None = None) -> ProvinceSearch:
-    """Write ``out/search/`` from the counties' parts (in the province's order).
+    """Write ``out/search/`` from the counties' parts (in the province's order), every term
+    range in this process (``yikatong province build`` runs them on its executor instead).
 
     `previous` (the last build's ``ProvinceSearch.shards``) and `previous_out` (its tree)
     let unchanged shards be taken over instead of built again.
     """
     started = time.perf_counter()
-    counties = counties or [load_county(c.data_dir) for c in province.counties]
-    loaded = [read_part(p) for p in parts]
-    merged, prefix = province_county(province, counties)
-    prov, towns = _number(province, loaded)
-    postings = _merge_postings(loaded, prov.block)
+    jobs = range_jobs(out, parts, [c.code for c in province.counties], previous, previous_out)
+    ranges = [search_range(*job) for job in jobs]
+    return finish_province_search(province, out, parts, ranges, counties, started)
+
+
+# --- the term ranges: merged, cut and built independently, one task each --------------------------
+
+# Where the term ranges start (terms in JavaScript order, ``js_sort_key``): ID digits, pinyin,
+# initials, characters and names, masked names (``MASKED_MARK``). Each range is merged, cut
+# and built by a task of its own (on the executor's workers) and a shard never spans two:
+# the content-defined cut starts afresh at each range. Constants, so that the shards never
+# depend on the number of workers; split further (more tasks) for a bigger province.
+RANGE_STARTS = ("", "6", "h", "s", "z", "~", "~\u6000", "\u4e00", "\u5800", "\u7000", MASKED_MARK)
+
+
+def range_jobs(out: Path, parts: list[Path], codes: list[str], previous: dict[str, list[Any]] | None,
+               previous_out: Path | None) -> list[tuple[Any, ...]]:
+    """``search_range``'s arguments for each term range."""
+    staging = Path(out) / SEARCH_DIR / SHARD_DIR / "tmp"
+    shutil.rmtree(Path(out) / SEARCH_DIR / SHARD_DIR, ignore_errors=True)
+    staging.mkdir(parents=True)
+    paths = [str(p) for p in parts]
+    return [(r, paths, codes, str(staging), previous or {}, str(previous_out) if previous_out else None)
+            for r in range(len(RANGE_STARTS))]
+
+
+def search_range(r: int, parts: list[str], codes: list[str], staging: str, previous: dict[str, list[Any]],
+                 previous_out: str | None) -> list[list[Any]]:
+    """Merge, cut and write the shards of term range `r` into ``staging/r<r>/``, taking
+    those the last build wrote with the same key, and leak-scan the new ones.
+
+    → per shard, in order: [file, first term, first person, last term, key, sha256 hex,
+    bytes, taken, terms, postings].
+    """
+    from generator.core.errors import LeakFound
+    from generator.privacy.scan import scan_site
+
+    loaded, prov = load_parts(parts, codes)
+    low = js_sort_key(RANGE_STARTS[r])
+    high = js_sort_key(RANGE_STARTS[r + 1]) if r + 1 < len(RANGE_STARTS) else None
+    postings = _merge_postings(loaded, prov, low, high)
     shards = list(cut_stable(postings, prov.refs, prov.row_len, PROVINCE_SHARD_BYTES))
+    folder = Path(staging) / f"r{r}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    keys = [_shard_key(s, prov) for s in shards]
+    taken = _take_previous(keys, previous, Path(previous_out) if previous_out else None, folder)
+    todo = [n for n in range(len(shards)) if n not in taken]
+    written = write_shards(shards, prov, folder, only=todo, encode=_encode, measure_gzip=False)
+    leaks = scan_site(folder, skip={folder / shard_name(n) for n in taken})
+    if leaks:
+        raise LeakFound([str(f) for f in leaks])
+    done: dict[int, tuple[bytes, int]] = {n: (d, raw) for n, (d, raw, _) in written.items()}
+    done.update(taken)
+    return [[shard_name(n), shard.first[0], shard.first[1], shard.terms[-1][0], keys[n], done[n][0].hex(),
+             done[n][1], n in taken, len(shard.terms), sum(len(p) for _, p in shard.terms)]
+            for n, shard in enumerate(shards)]
+
+
+def finish_province_search(province: Province, out: Path, parts: list[Path], ranges: list[list[list[Any]]],
+                           counties: list[County] | None = None, started: float | None = None) -> ProvinceSearch:
+    """The ranges' shards under their province numbers, the manifest's chunks, the
+    manifest and the page."""
+    started = time.perf_counter() if started is None else started
+    counties = counties or [load_county(c.data_dir) for c in province.counties]
+    loaded, prov = load_parts([str(p) for p in parts], [c.code for c in province.counties])
+    merged, _ = province_county(province, counties)
     search_dir = Path(out) / SEARCH_DIR
     shard_root = search_dir / SHARD_DIR
     staging = shard_root / "tmp"
-    shutil.rmtree(shard_root, ignore_errors=True)
-    staging.mkdir(parents=True)
-    keys = [_shard_key(s, prov) for s in shards]
-    taken = _take_previous(keys, previous or {}, previous_out, staging)
-    todo = [n for n in range(len(shards)) if n not in taken]
-    written = write_shards(shards, prov, staging, only=todo, encode=_encode, measure_gzip=False)
-    done: dict[int, tuple[bytes, int]] = {n: (d, raw) for n, (d, raw, _) in written.items()}
-    done.update(taken)
     digest = hashlib.sha256()
     boundaries: list[object] = []
+    shards: list[list[Any]] = []
+    taken: list[int] = []
     previous_last = ""
-    for n, shard in enumerate(shards):
-        digest.update(done[n][0])
-        boundaries.append(boundary(previous_last, shard.first, n == 0))
-        previous_last = shard.terms[-1][0]
+    for r, found in enumerate(ranges):
+        for row in found:
+            n = len(shards)
+            (staging / f"r{r}" / row[0]).rename(staging / shard_name(n))
+            digest.update(bytes.fromhex(row[5]))
+            boundaries.append(boundary(previous_last, (row[1], row[2]), n == 0))
+            previous_last = row[3]
+            shards.append(row)
+            if row[7]:
+                taken.append(n)
+        (staging / f"r{r}").rmdir()
     # two levels (``search.chunks``): the page carries every k-th boundary, chunk files the rest
     k = PROVINCE_CHUNK or chunk_size(len(shards), TWO_LEVEL_MAX_SHARDS[0])
     chunks = write_chunks(boundaries, k, staging)
@@ -214,7 +283,7 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
     shard_dir = f"{SHARD_DIR}/{version}/"
     records = sum(int(p["records"]) for p in loaded)
     manifest = _manifest(boundaries, shard_dir, _PidBound(len(loaded) * prov.block), None,  # type: ignore[arg-type]
-                         merged, records, towns, None, chunk=k, max_shards=TWO_LEVEL_MAX_SHARDS)
+                         merged, records, prov.towns, None, chunk=k, max_shards=TWO_LEVEL_MAX_SHARDS)
     data = (compact_json(manifest) + "\n").encode()
     (search_dir / MANIFEST).write_bytes(data)
     for name in ASSET_FILES:
@@ -228,23 +297,22 @@ def write_province_search(province: Province, out: Path, parts: list[Path], coun
 
         tags, classes = client_creates()
         inline_critical_css(page, keep_whole={"search.css"}, extra_tags=tags, extra_classes={*classes, "yk-elder"})
-    raw_sizes = [done[n][1] for n in range(len(shards))]
     summary = SearchSummary(
-        records=records, persons=len(prov.refs), terms=sum(len(s.terms) for s in shards),
-        postings=sum(len(p) for s in shards for _, p in s.terms), shards=len(shards),
-        shard_bytes=sum(raw_sizes), shard_gzip_bytes=0, max_shard_gzip_bytes=0,
+        records=records, persons=len(prov.refs), terms=sum(int(s[8]) for s in shards),
+        postings=sum(int(s[9]) for s in shards), shards=len(shards),
+        shard_bytes=sum(int(s[6]) for s in shards), shard_gzip_bytes=0, max_shard_gzip_bytes=0,
         manifest_bytes=len(data), manifest_gzip_bytes=0, seconds=time.perf_counter() - started,
         files=[f"{SEARCH_DIR}/{MANIFEST}", *(f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}" for n in range(len(shards))),
                *(f"{SEARCH_DIR}/{shard_dir}{name}" for name, _ in chunks)],
         chunk=k,
     )
-    recorded = {keys[n]: [f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}", done[n][0].hex(), done[n][1]]
-                for n in range(len(shards))}
+    recorded = {s[4]: [f"{SEARCH_DIR}/{shard_dir}{shard_name(n)}", s[5], s[6]] for n, s in enumerate(shards)}
     log.info("全省搜索：%d 条记录，%d 人，%d 个分片（沿用 %d 个，新建 %d 个），用时 %.1f 秒",
-             records, len(prov.refs), len(shards), len(taken), len(todo), summary.seconds)
+             records, len(prov.refs), len(shards), len(taken), len(shards) - len(taken), summary.seconds)
     final = shard_root / version
-    return ProvinceSearch(summary, reused=len(taken), built=len(todo), shards=recorded,
-                          taken={final / shard_name(n) for n in taken})
+    return ProvinceSearch(summary, reused=len(taken), built=len(shards) - len(taken), shards=recorded,
+                          taken={final / shard_name(n) for n in taken},
+                          scanned={final / shard_name(n) for n in range(len(shards))})
 
 
 class _PidBound:
@@ -257,23 +325,49 @@ class _PidBound:
         return self.n
 
 
-def _number(province: Province, parts: list[dict[str, Any]]) -> tuple[_Province, list[list[object]]]:
+# the parts this process read last, and their province numbering: a worker reads them once
+# for all the range tasks it runs (``search_range``; forked tasks inherit them)
+_LOADED: dict[tuple[object, ...], tuple[list[dict[str, Any]], _Province]] = {}
+
+
+def load_parts(parts: list[str], codes: list[str]) -> tuple[list[dict[str, Any]], _Province]:
+    """The counties' parts (in the province's order, `codes` theirs) and their persons under
+    province numbers, read once per process while the files stay the same."""
+    key = (tuple(codes), *((p, *_stamp(p)) for p in parts))
+    found = _LOADED.get(key)
+    if found is None:
+        _LOADED.clear()
+        loaded = [read_part(Path(p)) for p in parts]
+        found = _LOADED[key] = (loaded, _number(codes, loaded))
+    return found
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+def forget_parts() -> None:
+    _LOADED.clear()
+
+
+def _number(codes: list[str], parts: list[dict[str, Any]]) -> _Province:
     """Province person numbers (a block per county: a power of two with room to grow, so a
     county's change renumbers no other county) and the manifest's townships."""
     biggest = max((len(p["rows"]) for p in parts), default=0)
     prov = _Province(block=1 << max(10, biggest.bit_length() + 1))
-    towns: list[list[object]] = []
-    for c, (entry, part) in enumerate(zip(province.counties, parts, strict=True)):
+    towns = prov.towns
+    for c, (code, part) in enumerate(zip(codes, parts, strict=True)):
         base, town_base = c * prov.block, len(towns)
-        for name, code, lo, hi, url in part["towns"]:
-            towns.append([part["county"] + name, code, base + lo, base + hi, f"{entry.code}/{url}"])
-        villages = [[town_base + t, v, f"{entry.code}/{url}"] for t, v, url in part["villages"]]
-        batches = part["batches"]
+        for name, town_code, lo, hi, url in part["towns"]:
+            towns.append([part["county"] + name, town_code, base + lo, base + hi, f"{code}/{url}"])
+        villages = [[town_base + t, v, f"{code}/{url}"] for t, v, url in part["villages"]]
         prov.villages.append(villages)
-        prov.batches.append(batches)
+        prov.batches.append(part["batches"])
+        prov.keys.append([js_sort_key(term) for term, _ in part["postings"]])
         # a person's digest covers its row and table rows as the county numbers them; the
         # county's place in the province (first township number, code) is added here
-        where = f"{entry.code}\0{town_base}\0".encode()
+        where = f"{code}\0{town_base}\0".encode()
         for local, (row, length, digest) in enumerate(zip(part["rows"], part["lengths"], part["digests"],
                                                           strict=True)):
             pid = base + local
@@ -281,14 +375,19 @@ def _number(province: Province, parts: list[dict[str, Any]]) -> tuple[_Province,
             prov.rows[pid] = row
             prov.row_len[pid] = length
             prov.digest[pid] = where + digest.encode()
-    return prov, towns
+    return prov
 
 
-def _merge_postings(parts: list[dict[str, Any]], block: int) -> Iterator[tuple[str, list[tuple[int, int]]]]:
-    """Every county's sorted postings merged in term order; a term's persons in county order."""
+def _merge_postings(parts: list[dict[str, Any]], prov: _Province, low: bytes,
+                    high: bytes | None) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """The counties' sorted postings of the terms in [`low`, `high`) merged in term order;
+    a term's persons in county order."""
     def stream(c: int, postings: list[list[Any]]) -> Iterator[tuple[bytes, int, str, list[int]]]:
-        for term, flat in postings:
-            yield js_sort_key(term), c, term, flat
+        keys = prov.keys[c]
+        end = len(keys) if high is None else bisect.bisect_left(keys, high)
+        for n in range(bisect.bisect_left(keys, low), end):
+            term, flat = postings[n]
+            yield keys[n], c, term, flat
 
     streams = [stream(c, part["postings"]) for c, part in enumerate(parts)]
     current: tuple[bytes, str] | None = None
@@ -298,7 +397,7 @@ def _merge_postings(parts: list[dict[str, Any]], block: int) -> Iterator[tuple[s
             yield current[1], plist
             plist = []
         current = (key, term)
-        base = c * block
+        base = c * prov.block
         plist.extend((base + flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
     if current is not None:
         yield current[1], plist
