@@ -418,6 +418,8 @@ def test_province_pages_share_the_shell_and_the_sites_elder_mode(built: tuple[Pa
         assert soup.select_one("header a.yk-home")["href"] == (root or "./")
         assert soup.select_one("footer") is not None and soup.select_one("main h1") is not None
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html), name
+        if name != "search/index.html":  # one inline script, the site's; no inline style (CSP: one hash)
+            assert len(soup.select("script:not([src])")) == 1 and soup.select("style, [style]") == [], name
     # the leak scan reads the new files with the rest of OUT (the build ran it; it passed)
     assert scan_site(out / "assets") == []
     # the card on a phone labels every figure
