@@ -11,6 +11,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+OVERRIDES_DIR = PACKAGE_DIR / "overrides"  # mkdocs-material overrides (mkdocs.yml: theme.custom_dir)
 ASSETS_DIR = PACKAGE_DIR / "assets"
 SEARCH_ASSETS_DIR = ASSETS_DIR / "search"
 GUIDE_PATH = PACKAGE_DIR / "docs_src" / "guide.md"

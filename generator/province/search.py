@@ -39,10 +39,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from markupsafe import escape
+from markupsafe import Markup
 
 from generator.core.county import County, Program, Township, load_county
 from generator.province.model import Province
+from generator.province.pages import province_title, render_page, write_assets
 from generator.search.chunks import chunk_size, write_chunks
 from generator.search.index import (
     ASSET_FILES,
@@ -290,6 +291,7 @@ def finish_province_search(province: Province, out: Path, parts: list[Path], ran
         from generator.core.paths import SEARCH_ASSETS_DIR
 
         shutil.copyfile(SEARCH_ASSETS_DIR / name, search_dir / name)
+    write_assets(out)  # the page's stylesheets, read by the critical CSS below
     page = search_dir / "index.html"
     page.write_text(_page(merged), encoding="utf-8")
     if inline_client(page, manifest):
@@ -481,21 +483,13 @@ def province_county(province: Province, counties: list[County]) -> tuple[County,
         for code, program in county.programs.items():
             programs.setdefault(code, program)
     merged = County(name=province.name, code=province.code, province=province.name, city="",
-                    title=f"{province.name}惠民惠农财政补贴资金“一卡通”公开平台", supervision_phone="",
+                    title=province_title(province.name), supervision_phone="",
                     townships=tuple(townships), departments={}, programs=programs, routing={})
     return merged, prefix
 
 
 def _page(county: County) -> str:
-    from generator.render.env import environment
-
-    body = environment().get_template("search.html.j2").render(county=county, programs=county.programs,
-                                                             site_root="../")
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">{SCRIPT_TAG}<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>全省查询 · {escape(county.title)}</title>
-<style>body{{font:16px/1.6 system-ui,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:48rem;padding:0 1rem}}</style>
-</head><body><p><a href="../">{escape(county.title)}</a></p>
-{body}
-</body></html>
-"""
+    """The page, in the province's shell (``generator.province.pages``), before the client is
+    inlined; `county`: the merged province (``province_county``)."""
+    return render_page("search.html.j2", county.name, "../", current="search", script_tag=Markup(SCRIPT_TAG),
+                       county=county, programs=county.programs, site_root="../")

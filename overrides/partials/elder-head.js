@@ -1,0 +1,1 @@
+try{var l=localStorage;/[?&]elder=1/.test(location.search)&&l.setItem("yk-elder","1");l.getItem("yk-elder")=="1"&&document.documentElement.classList.add("yk-elder")}catch(e){}
