@@ -91,24 +91,29 @@ class ProvinceSummary:
         parallel = t.pop("counties", (0.0, 0.0))[1]
         executor, tasks = t.pop("executor", (0.0, 0.0)), t.pop("county tasks (wall)", (0.0, 0.0))
         checks_ = t.pop("cross-county checks", (0.0, 0.0))
-        inside = [t.get(name, (0.0, 0.0)) for name in _INSIDE_EXECUTOR]
+        ranges = t.pop("search ranges", (0.0, 0.0))[1]  # the term ranges' tasks' own CPU
+        here = t.pop("search ranges (here)", (0.0, 0.0))  # sync: they ran in this process
+        inside = [t.get(name, (0.0, 0.0)) for name in _INSIDE_EXECUTOR] + [here]
         overhead = executor[1] - tasks[1] - sum(cpu for _, cpu in inside)
         if self.executor != "sync":  # the workers' CPU is this process's children's CPU once they exit
-            overhead -= parallel
+            overhead -= parallel + ranges
         t["executor start and stop"] = (executor[0] - tasks[0] - sum(wall for wall, _ in inside), overhead)
         serial = sum(cpu for _, cpu in t.values()) + (tasks[1] if self.executor != "sync" else 0.0)
-        lines = [f"county tasks: {tasks[0]:.1f} s wall, {parallel:.1f} s CPU in the tasks"
+        parallel += ranges
+        lines = [f"county tasks: {tasks[0]:.1f} s wall, {parallel - ranges:.1f} s CPU in the tasks"
                  + (f" (+{tasks[1]:.1f} s CPU here: client and scheduler)" if self.executor != "sync" else "")]
+        lines.append(f"province search, term ranges: {ranges:.1f} s CPU in their tasks"
+                     + (f", {here[0]:.1f} s wall here after the county tasks" if self.executor == "sync" else
+                        f", the first started {self.search_head_start:.1f} s before the last county task ended"))
         lines += [f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU" for name, (wall, cpu) in t.items()]
         lines.append(f"cross-county checks (beside the portal and search): {checks_[0]:.1f} s wall, "
                      f"{checks_[1]:.1f} s CPU of the client thread")
         lines.append(f"county tasks: the workers were idle {self.idle:.0%} of the time from the first task's start "
                      "to the last one's end (imbalance, the tail)")
-        lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built; "
-                     f"its term ranges started {self.search_head_start:.1f} s before the last county task ended")
+        lines.append(f"province search shards: {self.search_reused} taken from the last build, {self.search_built} built")
         share = serial / (serial + parallel) if serial + parallel else 0.0
         bound = 1 / (share + (1 - share) / 2) if serial + parallel else 0.0
-        lines.append(f"CPU split: county tasks {parallel:.1f} s (parallel), province steps {serial:.1f} s "
+        lines.append(f"CPU split: county and search-range tasks {parallel:.1f} s (parallel), province steps {serial:.1f} s "
                      f"(serial, {share:.0%}): Amdahl bound on 2 workers {bound:.2f}×")
         return lines
 
@@ -221,7 +226,8 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     raise CountyFailed(failures)
                 if not ranges:  # sync (or a part that was not there): the ranges run now
                     parts = [Path(r["part"]) for r in results]
-                    ranges = _search_ranges(ex, shared, parts, province, previous_search, out)
+                    with clock.phase("search ranges (here)"):
+                        ranges = _search_ranges(ex, shared, parts, province, previous_search, out)
                 # the checks run on the executor while this process writes the portal and search
                 checking = side.submit(_cross_county_checks, ex, [Path(r["digests"]) for r in results])
                 from generator.province.portal import write_portal
@@ -230,7 +236,9 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     write_portal(province, shared, as_of, [r["figures"] for r in results])
                 with clock.phase("province search"):
                     found = ex.gather(ranges)
-                    searched = province_search.finish_province_search(province, shared, parts, found,
+                    summary.timings["search ranges"] = (0.0, sum(float(f["cpu"]) for f in found))
+                    searched = province_search.finish_province_search(province, shared, parts,
+                                                                      [f["shards"] for f in found],
                                                                       counties=models.result())
                     province_search.forget_parts()
             except BaseException:
@@ -294,7 +302,14 @@ def _search_ranges(ex: Any, shared: Path, parts: list[Path], province: Province,
     codes = [c.code for c in province.counties]
     jobs = range_jobs(shared, parts, codes, previous, previous_out)
     warm = (load_parts, ([str(p) for p in parts], codes))  # read once per worker
-    return [ex.submit(search_range, job, PRELOAD, warm=warm) for job in jobs]
+    return [ex.submit(range_task, (search_range, *job), PRELOAD, warm=warm) for job in jobs]
+
+
+def range_task(fn: Any, *job: Any) -> dict[str, Any]:
+    """A term range of the province search (`fn`: ``search.search_range``), with its CPU."""
+    cpu = _cpu_seconds()
+    shards = fn(*job)
+    return {"shards": shards, "cpu": _cpu_seconds() - cpu}
 
 
 def _clear_temporaries(state_dir: Path) -> None:
