@@ -4,10 +4,12 @@ cross-county checks, as one atomic publication.
 1. One task per county (on the executor): a county whose data, the code and ``--as-of`` are
    unchanged since the last build (same *fingerprint*) keeps its previous tree, untouched;
    any other is built by ``generator.build.build_site``, with its ledger and snapshots held
-   back. The same task writes the county's keyed digests (``checks.county_digests``) and
-   its part of the province search (``search.county_part``).
-2. Cross-county checks on ``dask.dataframe`` over the digests (``checks``), while the
-   portal (``OUT/index.html``) and the province-wide search (``OUT/search/``) are written.
+   back. The same task writes the county's keyed digests (``checks.county_digests``) and,
+   before its pages, its part of the province search (``search.county_part``).
+2. The province-wide search (``OUT/search/``), one task per term range on the executor
+   (``search.search_range``): on a cluster they start once every county's part is written,
+   while the last counties still render. Cross-county checks on ``dask.dataframe`` over the
+   digests (``checks``) beside them; the portal (``OUT/index.html``) is written here.
 3. The leak scan over every byte of the new tree, then the swap: ``OUT`` is replaced only
    when every county built and nothing leaked; then the held-back ledgers and snapshots are
    written and the fingerprints recorded. A failing county leaves ``OUT`` untouched.
@@ -83,10 +85,10 @@ class ProvinceSummary:
     search_head_start: float = 0.0  # seconds the search's ranges ran before the last county task ended
 
     def timing_lines(self) -> list[str]:
-        """The CPU split: the county tasks' own CPU (they run side by side on the executor's
-        workers) and the province steps here, one after another (serial). The cross-county
-        checks run on the executor while this process writes the portal and the search:
-        their wall time overlaps those steps (their CPU here is inside the steps' CPU)."""
+        """The CPU split: the county and search-range tasks' own CPU (they run side by side on
+        the executor's workers) and the province steps here, one after another (serial). The
+        cross-county checks run on the executor beside the search's ranges: their wall time
+        overlaps those steps (their CPU here is inside the steps' CPU)."""
         t = dict(self.timings)
         parallel = t.pop("counties", (0.0, 0.0))[1]
         executor, tasks = t.pop("executor", (0.0, 0.0)), t.pop("county tasks (wall)", (0.0, 0.0))
@@ -228,7 +230,7 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     parts = [Path(r["part"]) for r in results]
                     with clock.phase("search ranges (here)"):
                         ranges = _search_ranges(ex, shared, parts, province, previous_search, out)
-                # the checks run on the executor while this process writes the portal and search
+                # the checks run on the executor beside the search's ranges; the portal is written here
                 checking = side.submit(_cross_county_checks, ex, [Path(r["digests"]) for r in results])
                 from generator.province.portal import write_portal
 
@@ -236,6 +238,8 @@ def build_province(data_dir: Path, out: Path, as_of: dt.date | None = None, exec
                     write_portal(province, shared, as_of, [r["figures"] for r in results])
                 with clock.phase("province search"):
                     found = ex.gather(ranges)
+                    if ex.client is not None:  # a long-lived cluster's workers keep no parts
+                        ex.client.run(province_search.forget_parts)
                     summary.timings["search ranges"] = (0.0, sum(float(f["cpu"]) for f in found))
                     searched = province_search.finish_province_search(province, shared, parts,
                                                                       [f["shards"] for f in found],

@@ -208,7 +208,13 @@ WORKER_ID_ENV = "YIKATONG_WORKER_ID"  # the worker a forked task runs for (the b
 
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    import gc
     import socket
+
+    # the worker's garbage-collector hooks (Dask measures the worker's memory around every
+    # full collection) are not this process's; and what it inherited is never garbage here
+    gc.callbacks.clear()
+    gc.freeze()
 
     os.environ[WORKER_ID_ENV] = f"{socket.gethostname()}:{os.getppid()}"
     try:
