@@ -5,18 +5,22 @@ search holds (masked, after small groups are dropped: exactly what county pages 
 townships named ``<county><township>`` and links into ``<county code>/``. It is made in two
 steps so that a province rebuild does only the work its change needs:
 
-1. **A county's part** (``county_part``), in that county's task, in parallel with the other
-   counties and cached with the county (a kept county's part is not made again): its
-   persons in the county's own (township, village, name) order, their display rows with the
-   county's village and batch tables, and their sorted postings. This is the per-person
-   work (pinyin keys, display rows).
-2. **The merge** (``write_province_search``), after every county: persons are numbered in a
-   block per county (``county ordinal × block + person``), so a county's change does not
-   renumber the others; postings are merged in term order and cut by content
-   (``shards.cut_stable``), so shard boundaries away from a change stay where they were;
-   a shard whose inputs (its postings and the rows and tables of its persons) hash to a key
-   the last build wrote is taken from the last build's tree (its bytes checked against the
-   recorded digest), and only the others are built (lunr, in forked workers).
+1. **A county's part** (``county_part``), in that county's task, as soon as its rows are
+   known (before its pages), in parallel with the other counties and cached with the
+   county (a kept county's part is not made again): its persons in the county's own
+   (township, village, name) order, their display rows with the county's village and
+   batch tables, and their sorted postings. This is the per-person work (pinyin keys,
+   display rows).
+2. **The term ranges** (``search_range``), one task each on the executor: persons are
+   numbered in a block per county (``county ordinal × block + person``), so a county's
+   change does not renumber the others; the postings of the range's terms
+   (``RANGE_STARTS``) are merged in term order and cut by content (``shards.cut_stable``),
+   so shard boundaries away from a change stay where they were; a shard whose inputs (its
+   postings and the rows and tables of its persons) hash to a key the last build wrote is
+   taken from the last build's tree (its bytes checked against the recorded digest), and
+   only the others are built (lunr) and leak-scanned.
+3. **The assembly** (``finish_province_search``), here: the ranges' shards numbered in
+   order, the two-level manifest and the page.
 
 Output bytes depend only on the counties' rows, never on the previous build or the executor:
 a shard taken from the last build is byte for byte the shard its key describes.
