@@ -14,13 +14,13 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from generator.core.website import footer_html, site_meta, tel_link
+from generator.core.website import elder_head_script, footer_html, site_meta, tel_link
 
 bp = Blueprint("site_chrome", __name__)
 
-# runs before the stylesheet: an elder's page never shows the normal layout first
-HEAD_SCRIPT = ('try{localStorage.getItem("yk-elder")=="1"&&document.documentElement.classList.add("yk-elder")}'
-               'catch(e){}')
+# the site's own head script (runs before the stylesheet: an elder's page never shows the
+# normal layout first; ``?elder=1`` turns 长辈模式 on, as on the site)
+HEAD_SCRIPT = elder_head_script()
 HEAD_SCRIPT_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(HEAD_SCRIPT.encode()).digest()).decode() + "'"
 SCRIPT_SRC = f"script-src 'self' {HEAD_SCRIPT_HASH}"
 

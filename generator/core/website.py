@@ -9,6 +9,7 @@ footer and meta tags.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -26,6 +27,17 @@ WEBSITE_KEYS = {
     "domain": "网站地址",
 }
 OPTIONAL_KEYS = ("undertaker",)
+
+
+@lru_cache(maxsize=1)
+def elder_head_script() -> str:
+    """The first script of every page's <head> (``overrides/partials/elder-head.js``): the
+    ``yk-elder`` class from localStorage (or ``?elder=1``) before any stylesheet, so an
+    elder's page never shows the normal layout first. The county sites include the file;
+    the province pages and the service inline these bytes, so one CSP hash allows it."""
+    from generator.core.paths import OVERRIDES_DIR
+
+    return (OVERRIDES_DIR / "partials" / "elder-head.js").read_text(encoding="utf-8").strip()
 
 
 def website(county: Any) -> dict[str, str]:

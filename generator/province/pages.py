@@ -13,13 +13,13 @@ of mkdocs-material's base these pages need). The files are copied into ``OUT/ass
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from generator.core.paths import ASSETS_DIR, OVERRIDES_DIR
+from generator.core.website import elder_head_script
 
 ASSET_DIR = "assets"
 # file under OUT/assets/ → its one source; the stylesheets in the order the pages link them
@@ -42,13 +42,6 @@ def write_assets(out: Path) -> None:
         shutil.copyfile(source, target / name)
 
 
-@lru_cache(maxsize=1)
-def head_script() -> Markup:
-    """The site's first script of <head>: html.yk-elder from localStorage (or ``?elder=1``)
-    before any stylesheet, so an elder's page never shows the normal layout first."""
-    return Markup((OVERRIDES_DIR / "partials" / "elder-head.js").read_text(encoding="utf-8").strip())
-
-
 def render_page(template: str, province: str, root: str, **context: Any) -> str:
     """Render a page of ``templates/province/`` for the province named `province`; `root`:
     the portal relative to the page (``""`` or ``"../"``)."""
@@ -56,4 +49,4 @@ def render_page(template: str, province: str, root: str, **context: Any) -> str:
 
     return environment().get_template(f"province/{template}").render(
         province=province, title=province_title(province), short=f"{province}补贴公开", root=root,
-        head_script=head_script(), asset_dir=ASSET_DIR, stylesheets=STYLESHEETS, **context)
+        head_script=Markup(elder_head_script()), asset_dir=ASSET_DIR, stylesheets=STYLESHEETS, **context)
